@@ -1,0 +1,41 @@
+# Every target installs what it needs into .venv first, so each works on a brand-new machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# nbgrader creates gradebooks with the `alembic` command, which must be on PATH.
+RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MPLBACKEND=agg
+
+.PHONY: install demo test test-slow lint bench release check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(RUN) $(PY) -m cs231n_lib.grading.cli demo
+
+test: $(STAMP)
+	$(RUN) $(PY) -m ruff check .
+	$(RUN) $(PY) -m pytest
+
+test-slow: $(STAMP)
+	$(RUN) $(PY) -m pytest -m slow
+
+lint: $(STAMP)
+	$(RUN) $(PY) -m ruff check .
+
+release: $(STAMP)
+	$(RUN) $(PY) -m cs231n_lib.grading.cli sync
+	$(RUN) $(PY) -m cs231n_lib.grading.cli release
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(RUN) $(PY) benchmarks/bench_knn_distances.py
+
+clean:
+	rm -rf build autograded/*/ submitted feedback gradebook.db .pytest_cache

@@ -1,0 +1,1 @@
+"""One module per assignment: its notebooks and units, hidden checks, and planted bugs."""

@@ -1,0 +1,102 @@
+"""Comparisons that explain themselves: what was expected, what came back, how far apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .probe import Unsupported
+
+
+class CheckFailure(Exception):
+    """A check found a wrong answer; the message is shown to the student."""
+
+
+def relative_error(x: np.ndarray, y: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """CS231n's rel_error and the index where it is largest (computed here, never in the kernel)."""
+    x = np.asarray(x, dtype=np.complex128 if np.iscomplexobj(x) else np.float64)
+    y = np.asarray(y, dtype=np.complex128 if np.iscomplexobj(y) else np.float64)
+    if x.size == 0:
+        return 0.0, ()
+    errors = np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
+    index = np.unravel_index(int(np.argmax(errors)), errors.shape)
+    return float(errors[index]), tuple(int(i) for i in index)
+
+
+def _format_number(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, (float, np.floating)) else repr(value)
+
+
+def expect_shape(name: str, got: Any, shape: tuple[int, ...]) -> None:
+    if isinstance(got, Unsupported):
+        raise CheckFailure(f"{name}: expected an array of shape {shape}, got {got!r}")
+    got_shape = np.shape(got)
+    if tuple(got_shape) != tuple(shape):
+        raise CheckFailure(f"{name}: expected shape {tuple(shape)}, got {tuple(got_shape)}")
+
+
+def _expect_numeric(name: str, got: Any) -> np.ndarray:
+    if isinstance(got, Unsupported):
+        raise CheckFailure(f"{name}: expected numbers, got {got!r}")
+    try:
+        array = np.asarray(got)
+    except Exception as error:  # noqa: BLE001 - any failure here means "not numbers"
+        raise CheckFailure(f"{name}: expected numbers, got {type(got).__name__}") from error
+    if array.dtype.kind not in "biufc":
+        raise CheckFailure(f"{name}: expected numbers, got {type(got).__name__} ({array.dtype})")
+    return array
+
+
+def expect_close(name: str, got: Any, expected: Any, tol: float) -> str:
+    """Raise CheckFailure unless got matches expected to relative error tol; return a report line."""
+    expected = np.asarray(expected)
+    expect_shape(name, got, expected.shape)
+    got = _expect_numeric(name, got)
+    if not np.all(np.isfinite(got)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0]) if got.ndim else ()
+        raise CheckFailure(f"{name}: contains {got[bad]} at index {bad}; expected finite values")
+    error, index = relative_error(got, expected)
+    if not error <= tol:
+        where = f" at index {index}" if index else ""
+        raise CheckFailure(
+            f"{name}: relative error {error:.1e} (tolerance {tol:.0e}); largest difference{where}: "
+            f"got {_format_number(got[index])}, expected {_format_number(expected[index])}"
+        )
+    return f"{name}: shape {tuple(expected.shape)}, relative error {error:.1e} <= {tol:.0e}"
+
+
+def expect_equal(name: str, got: Any, expected: Any) -> str:
+    """Exact equality of values (dtype aside), e.g. for labels."""
+    expected = np.asarray(expected)
+    expect_shape(name, got, expected.shape)
+    got = _expect_numeric(name, got)
+    mismatches = np.argwhere(np.asarray(got != expected).reshape(expected.shape))
+    if mismatches.size:
+        index = tuple(int(i) for i in mismatches[0])
+        raise CheckFailure(
+            f"{name}: {len(mismatches)} of {expected.size} entries differ; first at index {index}: "
+            f"got {_format_number(got[index])}, expected {_format_number(expected[index])}"
+        )
+    return f"{name}: all {expected.size} entries equal"
+
+
+def expect_same_structure_close(name: str, got: Any, expected: Any, tol: float) -> list[str]:
+    """Compare nested dicts / lists / tuples of numbers leaf by leaf."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            raise CheckFailure(f"{name}: expected a dict, got {type(got).__name__}")
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing or extra:
+            raise CheckFailure(f"{name}: expected keys {sorted(expected)}, got {sorted(got, key=repr)}")
+        lines = []
+        for key in expected:
+            lines += expect_same_structure_close(f"{name}[{key!r}]", got[key], expected[key], tol)
+        return lines
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(got, (list, tuple, np.ndarray)) or len(got) != len(expected):
+            length = len(got) if hasattr(got, "__len__") else "no"
+            raise CheckFailure(f"{name}: expected {len(expected)} values, got {length}")
+        return [expect_close(name, np.asarray(got, dtype=float), np.asarray(expected, dtype=float), tol)]
+    return [expect_close(name, got, expected, tol)]

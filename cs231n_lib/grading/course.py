@@ -1,0 +1,80 @@
+"""The course's assignments in release order, their notebooks and graded units.
+
+Each assignment is a module in ``assignments/`` that defines ``ASSIGNMENT``
+(and registers its hidden checks and planted bugs); ``RELEASE_ORDER`` says
+which come first. Units graded in an earlier assignment ship solved in later
+student packages.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LIBRARY_ROOT = REPO_ROOT / "cs231n_lib"
+STUDENT_PACKAGE = "cs231n"
+
+RELEASE_ORDER = ("knn", "svm_softmax", "two_layer_net", "batchnorm_dropout", "convnet", "rnn_captioning", "gan")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A graded top-level function or class, defined in a notebook cell and in the library."""
+
+    name: str
+    module: str  # dotted module path inside cs231n_lib
+
+    def reference(self) -> Any:
+        return getattr(importlib.import_module(f"cs231n_lib.{self.module}"), self.name)
+
+    @property
+    def library_file(self) -> Path:
+        return LIBRARY_ROOT.joinpath(*self.module.split(".")).with_suffix(".py")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    notebooks: tuple[str, ...]
+    units: tuple[Unit, ...]
+    planted_bugs: tuple[Any, ...] = field(default=())  # samples.PlantedBug
+    demo_bugs: tuple[str, ...] = field(default=())  # names of planted bugs the demo's buggy student has
+
+
+@cache
+def assignments() -> tuple[Assignment, ...]:
+    """Every assignment that exists so far, in release order."""
+    found = []
+    for name in RELEASE_ORDER:
+        try:
+            module = importlib.import_module(f"cs231n_lib.grading.assignments.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"cs231n_lib.grading.assignments.{name}":
+                raise
+            continue
+        found.append(module.ASSIGNMENT)
+    return tuple(found)
+
+
+def get_assignment(name: str) -> Assignment:
+    for assignment in assignments():
+        if assignment.name == name:
+            return assignment
+    known = ", ".join(a.name for a in assignments())
+    raise KeyError(f"unknown assignment {name!r}; the course has: {known}")
+
+
+def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:
+    """(module, unit name) of every unit graded in an earlier assignment: these ship solved."""
+    names = [a.name for a in assignments()]
+    earlier = assignments()[: names.index(assignment_name)]
+    return {(unit.module, unit.name) for assignment in earlier for unit in assignment.units}
+
+
+def reference_namespace() -> dict[str, Any]:
+    """Every graded unit's reference object by name: what hidden check plans run against."""
+    return {unit.name: unit.reference() for assignment in assignments() for unit in assignment.units}

@@ -1,0 +1,177 @@
+"""Hidden checks as plans: the calls to make, and what to expect of their results.
+
+A check builds a ``Plan`` from its own seeded generator. The plan travels to
+the student's kernel as JSON (inputs only, never expected values); the
+grader runs the same plan against the reference and applies the plan's
+expectations to both result sets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import compare
+from .probe import decode_value, encode_array
+
+Results = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """An earlier step's result, usable as a call target prefix or as an argument."""
+
+    id: str
+
+    def __str__(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """An object the probe provides in the kernel (see probe.BUILTINS)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RandomNormal:
+    """A large standard-normal array made in the kernel, so the plan stays small."""
+
+    seed: int
+    shape: tuple[int, ...]
+
+
+Expectation = Callable[[Results, Results], list[str]]
+
+
+@dataclass
+class Plan:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    arrays: dict[str, dict[str, Any]] = field(default_factory=dict)
+    expectations: list[Expectation] = field(default_factory=list)
+
+    def _argument(self, value: Any) -> Any:
+        if isinstance(value, StepRef):
+            return {"$ref": value.id}
+        if isinstance(value, Builtin):
+            return {"$builtin": value.name}
+        if isinstance(value, RandomNormal):
+            return {"$random": {"seed": value.seed, "shape": list(value.shape)}}
+        if isinstance(value, np.ndarray):
+            name = f"a{len(self.arrays)}"
+            self.arrays[name] = encode_array(value)
+            return {"$array": name}
+        if isinstance(value, (list, tuple)):
+            return [self._argument(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): self._argument(v) for k, v in value.items()}
+        if isinstance(value, (np.integer, np.floating)):
+            return value.item()
+        return value
+
+    def call(
+        self,
+        target: str,
+        *args: Any,
+        record: bool = False,
+        record_args: bool = False,
+        timed_only: bool = False,
+        repeat: int = 1,
+        **kwargs: Any,
+    ) -> StepRef:
+        """Add a call of target (a dotted name; may start with a StepRef's id)."""
+        ref = StepRef(f"s{len(self.steps)}")
+        step = {
+            "id": ref.id,
+            "target": target,
+            "args": [self._argument(a) for a in args],
+            "kwargs": {k: self._argument(v) for k, v in kwargs.items()},
+            "record": record or timed_only or record_args,
+        }
+        if record_args:
+            step["record_args"] = True
+        if timed_only:
+            step["timed_only"] = True
+        if repeat > 1:
+            step["repeat"] = repeat
+        self.steps.append(step)
+        return ref
+
+    def wire(self) -> dict[str, Any]:
+        return {"steps": self.steps, "arrays": self.arrays}
+
+    def to_json(self) -> str:
+        return json.dumps(self.wire(), separators=(",", ":"))
+
+    # Expectations: each compares the student's results with the reference's.
+
+    def expect_close(self, ref: StepRef, name: str, tol: float) -> None:
+        def expectation(student: Results, reference: Results) -> list[str]:
+            got, expected = _value(student, ref, name), _value(reference, ref, name, trusted=True)
+            return compare.expect_same_structure_close(name, got, expected, tol)
+
+        self.expectations.append(expectation)
+
+    def expect_equal(self, ref: StepRef, name: str) -> None:
+        def expectation(student: Results, reference: Results) -> list[str]:
+            got, expected = _value(student, ref, name), _value(reference, ref, name, trusted=True)
+            return [compare.expect_equal(name, got, expected)]
+
+        self.expectations.append(expectation)
+
+    def expect_inputs_unchanged(self, ref: StepRef, name: str) -> None:
+        def expectation(student: Results, reference: Results) -> list[str]:
+            _value(student, ref, name)
+            got = decode_value(student[ref.id]["args_after"])
+            expected = decode_value(reference[ref.id]["args_after"])
+            for position, (after, before) in enumerate(zip(got, expected, strict=True)):
+                if isinstance(before, np.ndarray) and not np.array_equal(np.asarray(after), before):
+                    raise compare.CheckFailure(
+                        f"{name}: argument {position} was modified in place; make a copy instead"
+                    )
+            return [f"{name}: inputs unchanged"]
+
+        self.expectations.append(expectation)
+
+    def expect_fast(self, ref: StepRef, baseline: StepRef, name: str, factor: float, slack: float) -> None:
+        """The student's call takes at most factor x the baseline's time (+ slack seconds)."""
+
+        def expectation(student: Results, reference: Results) -> list[str]:
+            _value(student, ref, name)
+            seconds = float(student[ref.id]["seconds"])
+            baseline_seconds = float(_result(student, baseline, "baseline")["seconds"])
+            bound = factor * baseline_seconds + slack
+            if not seconds <= bound:
+                raise compare.CheckFailure(
+                    f"{name}: took {seconds * 1e3:.0f} ms, more than the {bound * 1e3:.0f} ms allowed "
+                    f"({factor:g}x a matrix product of the same size + {slack * 1e3:.0f} ms); "
+                    "vectorize it fully"
+                )
+            return [f"{name}: {seconds * 1e3:.1f} ms (bound {bound * 1e3:.0f} ms)"]
+
+        self.expectations.append(expectation)
+
+
+def _result(results: Results, ref: StepRef, name: str) -> dict[str, Any]:
+    if ref.id not in results:
+        raise compare.CheckFailure(f"{name}: no result came back")
+    return results[ref.id]
+
+
+def _value(results: Results, ref: StepRef, name: str, trusted: bool = False) -> Any:
+    result = _result(results, ref, name)
+    if "error" in result:
+        if trusted:
+            raise RuntimeError(f"the reference failed on check step {name}: {result['error']}")
+        raise compare.CheckFailure(f"{name}: raised {result['error']}")
+    if "value" not in result:
+        raise compare.CheckFailure(f"{name}: no value came back")
+    try:
+        return decode_value(result["value"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise compare.CheckFailure(f"{name}: returned something that could not be read ({error})") from error

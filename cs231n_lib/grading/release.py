@@ -1,0 +1,57 @@
+"""Generate release/ (student notebooks + package) and solutions/ from source/ with nbgrader."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from .course import STUDENT_PACKAGE, get_assignment
+from .nbgrader_runner import run_nbgrader
+from .student_package import build_student_package
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+def clean_solution_source(source: str) -> str:
+    """Solutions for students: no solution markers, no hidden tests."""
+    return SOLUTION_MARKER.sub("", HIDDEN_BLOCK.sub("", source)).rstrip("\n")
+
+
+def link_package_into_source(course_root: Path, assignment: str) -> None:
+    """Let source notebooks import the assignment's package, as a student's notebook would.
+
+    nbgrader skips the link (CourseDirectory.ignore lists the package's name), so it
+    never reaches a release.
+    """
+    link = course_root / "source" / assignment / STUDENT_PACKAGE
+    if link.is_symlink() or link.exists():
+        return
+    link.symlink_to(Path("..", "..", "release", assignment, STUDENT_PACKAGE))
+
+
+def release(course_root: Path, assignment: str) -> list[Path]:
+    """Regenerate release/<assignment>/ and solutions/<assignment>/; return the notebooks written."""
+    spec = get_assignment(assignment)
+    release_dir = course_root / "release" / assignment
+    solution_dir = course_root / "solutions" / assignment
+    for directory in (release_dir, solution_dir):
+        if directory.exists():
+            shutil.rmtree(directory)
+    run_nbgrader(course_root, "generate_assignment", assignment, "--force", "--log-level=WARN")
+    build_student_package(assignment, release_dir)
+    link_package_into_source(course_root, assignment)
+    run_nbgrader(course_root, "generate_solution", assignment, "--force", "--log-level=WARN")
+    build_student_package(assignment, solution_dir)
+    written = []
+    for notebook_name in spec.notebooks:
+        path = solution_dir / f"{notebook_name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            cell.source = clean_solution_source(cell.source)
+        nbformat.write(notebook, path)
+        written += [release_dir / f"{notebook_name}.ipynb", path]
+    return written

@@ -1,0 +1,123 @@
+"""Score tables an instructor can read at a glance: terminal, CSV and HTML with a chart."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+from pathlib import Path
+
+from .autograde import GradingRun
+from .gradebook import StudentScores
+
+
+def score_table(rows: list[StudentScores], cells: list[tuple[str, float]]) -> str:
+    """A fixed-width table: one row per student, one column per graded cell, then the total."""
+    names = [name.removeprefix("test_") for name, _ in cells]
+    widths = [max(len(n), 5) for n in names]
+    student_width = max([len("student"), *(len(r.student) for r in rows)])
+    header = "student".ljust(student_width) + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
+    header += "  " + "total".rjust(11)
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        values = [
+            f"{row.cells.get(name, 0):g}/{points:g}".rjust(width)
+            for (name, points), width in zip(cells, widths, strict=True)
+        ]
+        total = f"{row.auto_total:g}/{sum(p for _, p in cells):g}".rjust(11)
+        lines.append(row.student.ljust(student_width) + "  " + "  ".join(values) + "  " + total)
+    return "\n".join(lines)
+
+
+def write_csv(path: Path, rows: list[StudentScores], cells: list[tuple[str, float]]) -> None:
+    """One row per student, one column per graded cell and the total; quoted for any LMS."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow(["student", *(name for name, _ in cells), "auto_total", "auto_max", "needs_manual_grading"])
+        for row in rows:
+            writer.writerow([
+                row.student,
+                *(row.cells.get(name, 0.0) for name, _ in cells),
+                row.auto_total,
+                sum(points for _, points in cells),
+                " ".join(row.needs_manual),
+            ])
+
+
+def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = [name.removeprefix("test_") for name, _ in cells]
+    figure, (per_student, per_cell) = plt.subplots(1, 2, figsize=(12, 4.2))
+    bottom = np.zeros(len(rows))
+    for name, (cell, _) in zip(names, cells, strict=True):
+        values = np.array([row.cells.get(cell, 0.0) for row in rows])
+        per_student.barh([r.student for r in rows], values, left=bottom, label=name)
+        bottom += values
+    per_student.set_xlabel("auto-graded points")
+    per_student.set_title("Score per submission, by graded cell")
+    per_student.legend(fontsize=7, loc="lower right")
+    pass_rates = [
+        100 * np.mean([row.cells.get(cell, 0.0) >= points for row in rows]) if rows else 0.0
+        for cell, points in cells
+    ]
+    per_cell.barh(names, pass_rates, color="tab:green")
+    per_cell.set_xlim(0, 100)
+    per_cell.set_xlabel("% of submissions with full points")
+    per_cell.set_title("Which exercises students pass")
+    per_cell.invert_yaxis()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def write_html(
+    path: Path,
+    assignment: str,
+    rows: list[StudentScores],
+    cells: list[tuple[str, float]],
+    runs: list[GradingRun] | None = None,
+) -> Path:
+    """An HTML page with the score table, a chart (also written next to it as PNG) and grading times."""
+    png = _chart_png(rows, cells)
+    png_path = path.with_suffix(".png")
+    png_path.write_bytes(png)
+    head = "".join(f"<th>{html.escape(name)}<br><small>{points:g} pts</small></th>" for name, points in cells)
+    body = []
+    for row in rows:
+        tds = "".join(
+            f'<td class="{"full" if row.cells.get(c, 0) >= p else "lost"}">{row.cells.get(c, 0):g}</td>'
+            for c, p in cells
+        )
+        body.append(f"<tr><th>{html.escape(row.student)}</th>{tds}<td><b>{row.auto_total:g}</b></td></tr>")
+    timing = ""
+    if runs:
+        items = "".join(
+            f"<li>{html.escape(r.student)}: {r.seconds:.1f} s"
+            + ("" if r.ok else f' — <span class="lost">{html.escape(r.message)}</span>')
+            + "</li>"
+            for r in runs
+        )
+        timing = f"<h2>Grading runs</h2><ul>{items}</ul>"
+    total = sum(p for _, p in cells)
+    path.write_text(f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{html.escape(assignment)} scores</title>
+<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:center}}
+.full{{background:#dfd}} .lost{{background:#fdd}}</style>
+</head><body>
+<h1>{html.escape(assignment)}: auto-graded scores (out of {total:g})</h1>
+<table><tr><th>student</th>{head}<th>total</th></tr>{"".join(body)}</table>
+<p><img alt="score chart" src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>
+{timing}
+<p>Manually graded answers (inline questions) are not included; grade them in formgrader.</p>
+</body></html>
+""")
+    return path

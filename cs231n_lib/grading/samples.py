@@ -1,0 +1,95 @@
+"""Sample submissions: the solution, the untouched release, and plausible student bugs.
+
+Each planted bug is a small edit of the reference solution that a student
+could make, with the graded cells it must cost (and no others). The demo
+submits some of them; the test suite proves every one loses exactly its
+cells' points.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .course import get_assignment
+from .release import clean_solution_source
+
+
+@dataclass(frozen=True)
+class PlantedBug:
+    name: str
+    unit: str  # the solution cell (grade_id) edited
+    old: str
+    new: str
+    loses: frozenset[str]  # grade cells that must drop to zero
+    description: str
+    hangs: bool = False  # only a kernel with a time limit can grade it
+
+
+def planted_bug(name, unit, old, new, loses, description, hangs=False) -> PlantedBug:
+    return PlantedBug(name, unit, old, new, frozenset(loses), description, hangs)
+
+
+def get_bug(assignment: str, name: str) -> PlantedBug:
+    for bug in get_assignment(assignment).planted_bugs:
+        if bug.name == name:
+            return bug
+    raise KeyError(f"no planted bug {name!r} in {assignment}")
+
+
+def solution_notebook(course_root: Path, assignment: str, notebook: str) -> nbformat.NotebookNode:
+    """The source notebook as a perfect student would submit it: solutions, no hidden tests, no outputs."""
+    nb = nbformat.read(course_root / "source" / assignment / f"{notebook}.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = clean_solution_source(cell.source)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def with_bugs(nb: nbformat.NotebookNode, bugs: list[PlantedBug]) -> nbformat.NotebookNode:
+    for bug in bugs:
+        cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == bug.unit]
+        if len(cells) != 1 or bug.old not in cells[0].source:
+            raise ValueError(f"planted bug {bug.name!r} no longer applies to the {bug.unit} solution cell")
+        cells[0].source = cells[0].source.replace(bug.old, bug.new, 1)
+    return nb
+
+
+def write_submission(course_root: Path, student: str, assignment: str, notebooks: dict[str, nbformat.NotebookNode],
+                     extra_files: dict[str, bytes] | None = None) -> Path:
+    """Place notebooks (and any extra files) in submitted/<student>/<assignment>/."""
+    directory = course_root / "submitted" / student / assignment
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    for name, nb in notebooks.items():
+        nbformat.write(nb, directory / f"{name}.ipynb")
+    for relative, content in (extra_files or {}).items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return directory
+
+
+def release_notebook(course_root: Path, assignment: str, notebook: str) -> nbformat.NotebookNode:
+    return nbformat.read(course_root / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+
+
+def solution_submission(course_root: Path, assignment: str, notebook: str, bugs: list[PlantedBug]):
+    """A release notebook whose solution cells hold the reference with the given bugs planted.
+
+    Starting from the release keeps every other cell exactly as students receive it.
+    """
+    submission = release_notebook(course_root, assignment, notebook)
+    solved = solution_notebook(course_root, assignment, notebook)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in submission.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+    return with_bugs(submission, bugs)

@@ -1,0 +1,70 @@
+"""Copy each graded unit's reference source from cs231n_lib into its notebook solution cell."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .course import Unit, assignments
+
+
+def unit_source(unit: Unit) -> str:
+    """The exact text of the unit's top-level definition in its library module."""
+    path = unit.library_file
+    text = path.read_text()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == unit.name:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            return "\n".join(text.splitlines()[first - 1 : node.end_lineno])
+    raise LookupError(f"{unit.name} is not defined at the top level of {path}")
+
+
+@dataclass(frozen=True)
+class Drift:
+    notebook: Path
+    unit: str
+    problem: str
+
+
+def sync(course_root: Path, check_only: bool = False) -> list[Drift]:
+    """Write (or, with check_only, compare) every solution cell named after a unit.
+
+    Returns what differed (or was missing); with check_only nothing is written.
+    """
+    drifts = []
+    for assignment in assignments():
+        for notebook_name in assignment.notebooks:
+            path = course_root / "source" / assignment.name / f"{notebook_name}.ipynb"
+            notebook = nbformat.read(path, as_version=4)
+            cells = {
+                cell.metadata.get("nbgrader", {}).get("grade_id"): cell
+                for cell in notebook.cells
+                if cell.metadata.get("nbgrader", {}).get("solution")
+            }
+            changed = False
+            for unit in assignment.units:
+                if unit.name not in cells:
+                    continue  # the unit lives in another notebook of this assignment
+                expected = unit_source(unit)
+                if cells[unit.name].source != expected:
+                    drifts.append(Drift(path, unit.name, "solution cell differs from the library"))
+                    cells[unit.name].source = expected
+                    changed = True
+            missing = [u.name for u in assignment.units if not _defined_in_some_notebook(course_root, assignment, u)]
+            for name in missing:
+                drifts.append(Drift(path, name, "no solution cell with this grade_id in the assignment"))
+            if changed and not check_only:
+                nbformat.write(notebook, path)
+    return drifts
+
+
+def _defined_in_some_notebook(course_root: Path, assignment, unit: Unit) -> bool:
+    for notebook_name in assignment.notebooks:
+        path = course_root / "source" / assignment.name / f"{notebook_name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        if any(cell.metadata.get("nbgrader", {}).get("grade_id") == unit.name for cell in notebook.cells):
+            return True
+    return False

@@ -1,0 +1,105 @@
+"""Every hidden check, run in this process: the reference passes, each planted bug fails exactly its checks."""
+
+import numpy as np
+import pytest
+
+from cs231n_lib.grading import samples
+from cs231n_lib.grading.checks import all_checks
+from cs231n_lib.grading.course import assignments
+from cs231n_lib.grading.judge import judge_in_process
+from cs231n_lib.grading.student_code import StudentCode
+
+
+def notebook_namespace(nb):
+    """Run a notebook's solution cells the way a kernel would, and return its globals and code."""
+    namespace = {"np": np, "__name__": "__main__"}
+    sources, ids = [], []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            sources.append(cell.source)
+            ids.append(cell.metadata["nbgrader"]["grade_id"])
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    return namespace, StudentCode(tuple(sources), tuple(ids))
+
+
+def verdicts(namespace, code):
+    return {check_id: judge_in_process(check_id, namespace, code) for check_id in all_checks()}
+
+
+def test_every_hidden_check_has_its_marker_in_the_graded_cell_it_names(repo_root):
+    import nbformat
+
+    from cs231n_lib.grading.preprocessors import hidden_check_ids
+
+    markers = {}
+    for assignment in assignments():
+        for name in assignment.notebooks:
+            nb = nbformat.read(repo_root / "source" / assignment.name / f"{name}.ipynb", as_version=4)
+            for cell in nb.cells:
+                for check_id in hidden_check_ids(cell.source):
+                    markers[check_id] = cell.metadata["nbgrader"]["grade_id"]
+    assert markers == {check_id: check.cell for check_id, check in all_checks().items()}
+
+
+def test_every_graded_code_cell_has_a_hidden_check(repo_root):
+    # Visible checks run in the student's kernel and can be forged; only hidden ones are judged here.
+    import nbformat
+
+    from cs231n_lib.grading.preprocessors import hidden_check_ids
+
+    for assignment in assignments():
+        for name in assignment.notebooks:
+            nb = nbformat.read(repo_root / "source" / assignment.name / f"{name}.ipynb", as_version=4)
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                    assert hidden_check_ids(cell.source), meta["grade_id"]
+
+
+def test_reference_passes_every_hidden_check(repo_root):
+    namespace, code = notebook_namespace(samples.solution_submission(repo_root, "knn", "knn", []))
+    for check_id, verdict in verdicts(namespace, code).items():
+        assert verdict.passed, f"{check_id}: {verdict.lines}"
+        print(check_id, *verdict.lines, sep="\n  ")
+
+
+def test_release_stubs_fail_every_hidden_check(repo_root):
+    namespace, code = notebook_namespace(samples.release_notebook(repo_root, "knn", "knn"))
+    for check_id, verdict in verdicts(namespace, code).items():
+        assert not verdict.passed, check_id
+        assert "NotImplementedError" in verdict.lines[0], verdict.lines
+
+
+@pytest.mark.parametrize(
+    "bug", [b for a in assignments() for b in a.planted_bugs if not b.hangs],
+    ids=lambda b: b.name,
+)
+def test_planted_bug_fails_exactly_its_checks(repo_root, bug):
+    nb = samples.solution_submission(repo_root, "knn", "knn", [bug])
+    namespace, code = notebook_namespace(nb)
+    failed = {all_checks()[check_id].cell for check_id, v in verdicts(namespace, code).items() if not v.passed}
+    assert failed == set(bug.loses), f"{bug.name} ({bug.description})"
+
+
+def test_failure_message_names_expected_value_and_relative_error(repo_root):
+    bug = samples.get_bug("knn", "two_loops_l1")
+    namespace, code = notebook_namespace(samples.solution_submission(repo_root, "knn", "knn", [bug]))
+    verdict = judge_in_process("knn.compute_distances_two_loops", namespace, code)
+    message = verdict.lines[0]
+    assert "relative error" in message and "expected" in message and "got" in message, message
+
+
+def test_an_answer_that_equals_everything_is_not_accepted(repo_root):
+    class EqualsEverything(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    class Cheat:
+        def train(self, X, y):
+            self.shape = (len(X),)
+
+        def predict_labels(self, dists, k=1):
+            return np.zeros(len(dists)).view(EqualsEverything)
+
+    verdict = judge_in_process("knn.predict_labels", {"KNearestNeighbor": Cheat})
+    assert not verdict.passed

@@ -1,0 +1,67 @@
+"""nbgrader configuration of the course; every nbgrader command run from this directory reads it."""
+
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.course_id = "cs231n"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.solution_directory = "solutions"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# The gradebook stores hidden tests in plain text: it lives with the staff files, never in a release.
+# timeout=60 waits out a concurrent writer instead of failing with "database is locked".
+c.CourseDirectory.db_url = os.environ.get(
+    "CS231N_DB_URL", "sqlite:///" + os.path.join(ROOT, "gradebook.db") + "?timeout=60"
+)
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Per-cell time limit. The slowest graded cell of the reference runs in under 10 s on one core
+# (two-loop distances); a student's two-loop version may be a few times slower.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.kernel_manager_class = "cs231n_lib.grading.kernel.GraderKernelManager"
+
+# The kernel computes, the grader judges: see cs231n_lib/grading/preprocessors.py.
+c.Autograde.autograde_preprocessors = [
+    "cs231n_lib.grading.preprocessors.PrepareGradingDirectory",
+    "cs231n_lib.grading.preprocessors.InjectHiddenChecks",
+    Execute,
+    "cs231n_lib.grading.preprocessors.JudgeHiddenChecks",
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# The staff copy of each assignment's package (a link in source/, see `cs231n-course release`)
+# never ships from source/: releases get a freshly generated one.
+c.CourseDirectory.ignore.append("cs231n")
+c.PrepareGradingDirectory.release_directory = os.path.join(ROOT, "release")
+
+# Solutions are handed back without outputs, so regenerating them is deterministic.
+c.GenerateSolution.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.ClearMarkScheme",
+]
