@@ -53,7 +53,7 @@ def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]]) -> byt
     import numpy as np
 
     names = [name.removeprefix("test_") for name, _ in cells]
-    figure, (per_student, per_cell) = plt.subplots(1, 2, figsize=(12, 4.2))
+    figure, (per_student, per_cell) = plt.subplots(1, 2, figsize=(12, 4.8))
     bottom = np.zeros(len(rows))
     for name, (cell, _) in zip(names, cells, strict=True):
         values = np.array([row.cells.get(cell, 0.0) for row in rows])
@@ -61,7 +61,8 @@ def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]]) -> byt
         bottom += values
     per_student.set_xlabel("auto-graded points")
     per_student.set_title("Score per submission, by graded cell")
-    per_student.legend(fontsize=7, loc="lower right")
+    per_student.invert_yaxis()
+    per_student.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     pass_rates = [
         100 * np.mean([row.cells.get(cell, 0.0) >= points for row in rows]) if rows else 0.0
         for cell, points in cells

@@ -3,8 +3,8 @@
 import numpy as np
 
 from .cifar10 import (
-    CIFAR10_search_dir,
     CLASSES,
+    CIFAR10_search_dir,
     fetch_CIFAR10,
     find_CIFAR10,
     load_CIFAR10,

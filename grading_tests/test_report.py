@@ -1,0 +1,37 @@
+import csv
+
+from cs231n_lib.grading.autograde import GradingRun
+from cs231n_lib.grading.gradebook import StudentScores
+from cs231n_lib.grading.report import score_table, write_csv, write_html
+
+CELLS = [("test_a", 3.0), ("test_b", 4.0)]
+
+
+def rows():
+    return [
+        StudentScores("doe, jane", {"test_a": 3.0, "test_b": 0.0}, {"test_a": 3.0, "test_b": 4.0}, ["q1"]),
+        StudentScores('o"neil', {"test_a": 0.0, "test_b": 4.0}, {"test_a": 3.0, "test_b": 4.0}),
+    ]
+
+
+def test_csv_quotes_names_with_commas_and_quotes(tmp_path):
+    path = tmp_path / "scores.csv"
+    write_csv(path, rows(), CELLS)
+    with path.open(newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == ["student", "test_a", "test_b", "auto_total", "auto_max", "needs_manual_grading"]
+    assert table[1][0] == "doe, jane" and table[2][0] == 'o"neil'
+    assert [float(v) for v in table[1][1:5]] == [3.0, 0.0, 3.0, 7.0]
+
+
+def test_table_shows_points_per_cell_and_total():
+    text = score_table(rows(), CELLS)
+    assert "a" in text.splitlines()[0] and "3/3" in text and "4/7" in text
+
+
+def test_html_report_embeds_a_chart_and_escapes_names(tmp_path):
+    page = write_html(tmp_path / "knn.html", "knn", rows(), CELLS,
+                      [GradingRun("doe, jane", 12.5, True, ""), GradingRun('o"neil', 3.0, False, "bad <json>")])
+    text = page.read_text()
+    assert "data:image/png;base64," in text and (tmp_path / "knn.png").stat().st_size > 1000
+    assert "bad &lt;json&gt;" in text and "o&quot;neil" in text
