@@ -6,7 +6,6 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
@@ -37,17 +36,37 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # (two-loop distances); a student's two-loop version may be a few times slower.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# A whole notebook's execution budget; a submission that keeps hitting cell limits stops here.
+c.ResilientExecute.notebook_timeout = 900
 c.Execute.kernel_manager_class = "cs231n_lib.grading.kernel.GraderKernelManager"
+# Student code must not see the course directory: gradebook (hidden tests in plain text), sources,
+# other submissions, the reference library. Only its own grading folder is mounted back.
+c.GraderKernelManager.hidden_paths = [ROOT]
+c.GraderKernelManager.sandbox = os.environ.get("CS231N_SANDBOX", "auto")
+c.GraderKernelManager.memory_limit_mb = 4096
+
+# A deleted test cell comes back from the gradebook (and is graded); nbgrader would score it nothing.
+c.OverwriteCells.add_missing_cells = True
+
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "cs231n_lib.grading.preprocessors.DropBrokenGradingMetadata",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # The kernel computes, the grader judges: see cs231n_lib/grading/preprocessors.py.
 c.Autograde.autograde_preprocessors = [
     "cs231n_lib.grading.preprocessors.PrepareGradingDirectory",
     "cs231n_lib.grading.preprocessors.InjectHiddenChecks",
-    Execute,
+    "cs231n_lib.grading.execute.ResilientExecute",
     "cs231n_lib.grading.preprocessors.JudgeHiddenChecks",
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    "cs231n_lib.grading.preprocessors.LimitOutputSize",
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

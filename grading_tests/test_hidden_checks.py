@@ -22,8 +22,8 @@ def notebook_namespace(nb):
     return namespace, StudentCode(tuple(sources), tuple(ids))
 
 
-def verdicts(namespace, code):
-    return {check_id: judge_in_process(check_id, namespace, code) for check_id in all_checks()}
+def verdicts(namespace, code, assignment="knn"):
+    return {check_id: judge_in_process(check_id, namespace, code) for check_id in checks_of(assignment)}
 
 
 def test_every_hidden_check_has_its_marker_in_the_graded_cell_it_names(repo_root):
@@ -56,28 +56,54 @@ def test_every_graded_code_cell_has_a_hidden_check(repo_root):
                     assert hidden_check_ids(cell.source), meta["grade_id"]
 
 
-def test_reference_passes_every_hidden_check(repo_root):
-    namespace, code = notebook_namespace(samples.solution_submission(repo_root, "knn", "knn", []))
-    for check_id, verdict in verdicts(namespace, code).items():
+NOTEBOOKS = [(a.name, name) for a in assignments() for name in a.notebooks]
+
+
+def checks_of(assignment):
+    return {check_id: check for check_id, check in all_checks().items() if check_id.startswith(assignment + ".")}
+
+
+def notebook_verdicts(namespace, code, assignment):
+    # Only the checks whose marker is in this notebook; other notebooks' units are not defined here.
+    return {check_id: v for check_id, v in verdicts(namespace, code, assignment).items()
+            if all_checks()[check_id].unit in namespace}
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
+def test_reference_passes_every_hidden_check(repo_root, assignment, notebook):
+    namespace, code = notebook_namespace(samples.solution_submission(repo_root, assignment, notebook, []))
+    results = notebook_verdicts(namespace, code, assignment)
+    assert results
+    for check_id, verdict in results.items():
         assert verdict.passed, f"{check_id}: {verdict.lines}"
         print(check_id, *verdict.lines, sep="\n  ")
 
 
-def test_release_stubs_fail_every_hidden_check(repo_root):
-    namespace, code = notebook_namespace(samples.release_notebook(repo_root, "knn", "knn"))
-    for check_id, verdict in verdicts(namespace, code).items():
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
+def test_release_stubs_fail_every_hidden_check(repo_root, assignment, notebook):
+    namespace, code = notebook_namespace(samples.release_notebook(repo_root, assignment, notebook))
+    results = notebook_verdicts(namespace, code, assignment)
+    assert results
+    for check_id, verdict in results.items():
         assert not verdict.passed, check_id
         assert "NotImplementedError" in verdict.lines[0], verdict.lines
 
 
-@pytest.mark.parametrize(
-    "bug", [b for a in assignments() for b in a.planted_bugs if not b.hangs],
-    ids=lambda b: b.name,
-)
-def test_planted_bug_fails_exactly_its_checks(repo_root, bug):
-    nb = samples.solution_submission(repo_root, "knn", "knn", [bug])
+def _bug_cases():
+    for assignment in assignments():
+        for bug in assignment.planted_bugs:
+            if not bug.hangs:
+                notebook = next(n for n in assignment.notebooks if n == bug.notebook) if bug.notebook else \
+                    assignment.notebooks[0]
+                yield pytest.param(assignment.name, notebook, bug, id=f"{assignment.name}-{bug.name}")
+
+
+@pytest.mark.parametrize("assignment, notebook, bug", list(_bug_cases()))
+def test_planted_bug_fails_exactly_its_checks(repo_root, assignment, notebook, bug):
+    nb = samples.solution_submission(repo_root, assignment, notebook, [bug])
     namespace, code = notebook_namespace(nb)
-    failed = {all_checks()[check_id].cell for check_id, v in verdicts(namespace, code).items() if not v.passed}
+    failed = {all_checks()[check_id].cell for check_id, v in notebook_verdicts(namespace, code, assignment).items()
+              if not v.passed}
     assert failed == set(bug.loses), f"{bug.name} ({bug.description})"
 
 

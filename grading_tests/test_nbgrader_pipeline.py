@@ -1,117 +1,165 @@
 """The knn notebook end to end through real nbgrader: release, submissions, autograde, feedback."""
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.course import assignments, get_assignment
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import autograded_cells, scores
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
 from cs231n_lib.grading.release import release
 
-ASSIGNMENT = "knn"
-# Several bugs per submission keep the run short; each bug touches a different graded cell.
-SUBMISSIONS = {
-    "solution": (),
-    "bugs-a": ("two_loops_l1", "ties_to_larger_label", "validation_fold_in_training"),
-    "bugs-b": ("one_loop_wrong_axis", "no_loops_comprehension", "imports_reference"),
-    "bugs-c": ("no_loops_warns", "cross_validation_loops_forever"),
-}
-# A short cell time limit, so the infinite loop costs seconds; the reference's slowest cell needs ~10 s.
+# A short cell time limit, so an infinite loop costs seconds; the reference's slowest cell needs ~10 s.
 CELL_TIMEOUT = "--Execute.timeout=40"
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, repo_root):
-    root = tmp_path_factory.mktemp("course")
+def planned_submissions(assignment):
+    """student -> (notebook, planted bug names): the solution, then bugs packed a few per submission."""
+    spec = get_assignment(assignment)
+    plan = {f"solution-{n}": (n, ()) for n in spec.notebooks}
+    quiet = [b for b in spec.planted_bugs if not b.hangs]
+    for index, group in enumerate(samples.bug_groups(tuple(quiet)), start=1):
+        plan[f"bugs-{index}"] = (group[0].notebook or spec.notebooks[0], tuple(b.name for b in group))
+    for bug in spec.planted_bugs:
+        if bug.hangs:
+            plan[f"hangs-{bug.name}"] = (bug.notebook or spec.notebooks[0], (bug.name,))
+    return plan
+
+
+@pytest.fixture(scope="module", params=[a.name for a in assignments()])
+def graded(request, tmp_path_factory, repo_root):
+    assignment = request.param
+    root = tmp_path_factory.mktemp(f"course-{assignment}")
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
-    for student, bug_names in SUBMISSIONS.items():
-        bugs = [samples.get_bug(ASSIGNMENT, name) for name in bug_names]
-        nb = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, bugs)
-        samples.write_submission(root, student, ASSIGNMENT, {ASSIGNMENT: nb})
-    samples.write_submission(root, "release", ASSIGNMENT,
-                             {ASSIGNMENT: samples.release_notebook(root, ASSIGNMENT, ASSIGNMENT)})
-    students = sorted([*SUBMISSIONS, "release"])
+    release(root, assignment)
+    spec = get_assignment(assignment)
+    plan = planned_submissions(assignment)
+    by_student = {}
+    for student, (notebook, bug_names) in plan.items():
+        bugs = [samples.get_bug(assignment, name) for name in bug_names]
+        notebooks = {n: samples.release_notebook(root, assignment, n) for n in spec.notebooks}
+        notebooks[notebook] = samples.solution_submission(root, assignment, notebook, bugs)
+        if student.startswith("solution"):
+            notebooks = {n: samples.solution_submission(root, assignment, n, []) for n in spec.notebooks}
+        samples.write_submission(root, student, assignment, notebooks)
+        by_student[student] = bugs
+    samples.write_submission(root, "release", assignment,
+                             {n: samples.release_notebook(root, assignment, n) for n in spec.notebooks})
+    students = sorted([*plan, "release"])
     # Two graders side by side, as on a 2-core machine; the gradebook takes turns.
     batches = [students[0::2], students[1::2]]
     with ThreadPoolExecutor(2) as pool:
         runs = [run for batch in pool.map(
-            lambda batch: autograde(root, ASSIGNMENT, batch, extra_arguments=(CELL_TIMEOUT,), progress=False),
+            lambda batch: autograde(root, assignment, batch, extra_arguments=(CELL_TIMEOUT,), progress=False),
             batches) for run in batch]
-    cells = dict(autograded_cells(root, ASSIGNMENT))
-    rows = {row.student: row for row in scores(root, ASSIGNMENT)}
+    cells = dict(autograded_cells(root, assignment))
+    rows = {row.student: row for row in scores(root, assignment)}
     for run in runs:
-        print(f"{run.student}: {run.seconds:.1f} s {'ok' if run.ok else run.message}")
-    return root, runs, cells, rows
+        print(f"{assignment}/{run.student}: {run.seconds:.1f} s {'ok' if run.ok else run.message}")
+    return Graded(assignment, root, runs, cells, rows, by_student)
+
+
+@dataclass
+class Graded:
+    assignment: str
+    root: Path
+    runs: list
+    cells: dict
+    rows: dict
+    bugs: dict
 
 
 def test_every_submission_is_graded(graded):
-    _, runs, _, rows = graded
-    assert all(run.ok for run in runs), [(r.student, r.message) for r in runs if not r.ok]
-    assert set(rows) == {*SUBMISSIONS, "release"}
+    assert all(run.ok for run in graded.runs), [(r.student, r.message) for r in graded.runs if not r.ok]
+    assert set(graded.rows) == {*graded.bugs, "release"}
 
 
 def test_solution_earns_full_marks(graded):
-    _, _, cells, rows = graded
-    assert rows["solution"].cells == cells
-    assert sum(cells.values()) == 17
+    for student in graded.bugs:
+        if student.startswith("solution"):
+            assert graded.rows[student].cells == graded.cells
 
 
 def test_untouched_release_earns_zero(graded):
-    _, _, cells, rows = graded
-    assert rows["release"].cells == {name: 0.0 for name in cells}
+    assert graded.rows["release"].cells == {name: 0.0 for name in graded.cells}
 
 
-@pytest.mark.parametrize("student", [s for s in SUBMISSIONS if s != "solution"])
-def test_planted_bugs_lose_exactly_their_cells(graded, student):
-    _, _, cells, rows = graded
-    lost = set().union(*(samples.get_bug(ASSIGNMENT, name).loses for name in SUBMISSIONS[student]))
-    expected = {name: (0.0 if name in lost else points) for name, points in cells.items()}
-    assert rows[student].cells == expected
+def test_planted_bugs_lose_exactly_their_cells(graded):
+    for student, bugs in graded.bugs.items():
+        lost = set().union(*(bug.loses for bug in bugs)) if bugs else set()
+        expected = {name: (0.0 if name in lost else points) for name, points in graded.cells.items()}
+        assert graded.rows[student].cells == expected, (student, [b.name for b in bugs])
 
 
-def _autograded_notebook(root, student):
-    return nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+def _autograded_notebooks(graded, student):
+    directory = graded.root / "autograded" / student / graded.assignment
+    return [nbformat.read(path, as_version=4) for path in sorted(directory.glob("*.ipynb"))]
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+def _graded_cells(nbs):
+    return {c.metadata["nbgrader"]["grade_id"]: c for nb in nbs for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
 
 
 def test_failures_explain_themselves_without_revealing_hidden_checks(graded):
-    root, *_ = graded
-    nb = _autograded_notebook(root, "bugs-a")
-    cell = _cell(nb, "test_compute_distances_two_loops")
-    text = nbformat.writes(nb)
-    errors = [o for o in cell.outputs if o.output_type == "error"]
-    assert errors, cell.outputs
-    assert "$array" not in text and "def run_plan" not in text and "__student__" not in text
-    assert cell.source.strip().endswith("### END HIDDEN TESTS")
-
-
-def test_a_warning_in_correct_code_keeps_the_points(graded):
-    root, _, cells, rows = graded
-    assert rows["bugs-c"].cells["test_compute_distances_no_loops"] == cells["test_compute_distances_no_loops"]
-    cell = _cell(_autograded_notebook(root, "bugs-c"), "test_compute_distances_no_loops")
-    assert any("correct, but noisy" in o.get("text", "") for o in cell.outputs)
+    for student, bugs in graded.bugs.items():
+        nbs = _autograded_notebooks(graded, student)
+        text = "".join(nbformat.writes(nb) for nb in nbs)
+        assert "$array" not in text and "def run_plan" not in text and "__student__" not in text
+        for grade_id, cell in _graded_cells(nbs).items():
+            assert cell.source.strip().endswith("### END HIDDEN TESTS"), grade_id
+            if any(grade_id in bug.loses for bug in bugs):
+                assert any(o.output_type == "error" for o in cell.outputs), (student, grade_id)
 
 
 def test_feedback_is_generated_for_every_student(graded):
-    root, *_ = graded
-    run_nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
-    page = (root / "feedback" / "bugs-a" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert "HiddenCheckFailed" in page and "relative error" in page
-    assert "def run_plan" not in page
+    run_nbgrader(graded.root, "generate_feedback", graded.assignment, "--force")
+    for student in [*graded.bugs, "release"]:
+        pages = list((graded.root / "feedback" / student / graded.assignment).glob("*.html"))
+        assert pages, student
+        for page in pages:
+            assert "def run_plan" not in page.read_text()
 
 
 def test_validate_passes_on_source_and_nothing_passes_in_the_release(graded):
-    root, *_ = graded
-    source = run_nbgrader(root, "validate", f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", check=False)
-    assert "Success! Your notebook passes all the tests." in source.stdout, source.stdout[-2000:]
-    released = run_nbgrader(root, "validate", "--invert", f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
-                            check=False)
-    assert "Success! The notebook does not pass any tests." in released.stdout, released.stdout[-2000:]
+    for notebook in get_assignment(graded.assignment).notebooks:
+        path = f"{graded.assignment}/{notebook}.ipynb"
+        source = run_nbgrader(graded.root, "validate", f"source/{path}", check=False)
+        assert "Success! Your notebook passes all the tests." in source.stdout, source.stdout[-2000:]
+        released = run_nbgrader(graded.root, "validate", "--invert", f"release/{path}", check=False)
+        assert "Success! The notebook does not pass any tests." in released.stdout, released.stdout[-2000:]
+
+
+def test_plain_nbgrader_export_writes_every_student(graded):
+    import csv
+
+    run_nbgrader(graded.root, "export", "--to=grades.csv")
+    with (graded.root / "grades.csv").open(newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == graded.assignment}
+    assert set(rows) == {*graded.bugs, "release"}
+    solution = next(s for s in rows if s.startswith("solution"))
+    assert float(rows[solution]["raw_score"]) == sum(graded.cells.values())
+    assert float(rows["release"]["raw_score"]) == 0.0
+
+
+def test_cli_report_writes_csv_html_and_png(graded, tmp_path):
+    from cs231n_lib.grading.cli import main
+
+    assert main(["--root", str(graded.root), "report", graded.assignment, "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {f"{graded.assignment}.{ext}" for ext in ("csv", "html", "png")} <= names
+
+
+def test_knn_warning_from_correct_code_keeps_the_points(graded):
+    if graded.assignment != "knn":
+        pytest.skip("knn plants the warning")
+    student = next(s for s, bugs in graded.bugs.items() if [b.name for b in bugs] == ["no_loops_warns"])
+    cell = _graded_cells(_autograded_notebooks(graded, student))["test_compute_distances_no_loops"]
+    assert graded.rows[student].cells["test_compute_distances_no_loops"] == 4.0
+    assert any("correct, but noisy" in o.get("text", "") for o in cell.outputs)

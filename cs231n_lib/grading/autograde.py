@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 from tqdm import tqdm
 
+from .course import get_assignment
 from .nbgrader_runner import run_nbgrader
 
 
@@ -26,9 +29,38 @@ def submitted_students(course_root: Path, assignment: str) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
 
 
+GENERIC_LOG_LINES = ("Please see the", "There was an error processing assignment")
+
+
 def _failure_summary(log: str) -> str:
-    lines = [line.strip() for line in log.splitlines() if "[ERROR]" in line or "Error" in line]
-    return lines[-1] if lines else "nbgrader autograde failed; see its log"
+    """The most telling line of nbgrader's log, shortened (it can quote whole cells)."""
+    lines = [line.strip() for line in log.splitlines()]
+    exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    errors = [line for line in lines if "ERROR" in line and not any(g in line for g in GENERIC_LOG_LINES)]
+    candidates = exceptions or errors
+    if not candidates:
+        return "nbgrader autograde failed; see its log"
+    line = candidates[-1]
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def submission_problems(course_root: Path, assignment: str, student: str) -> list[str]:
+    """What is wrong with a submission's files, in words a student can act on (empty if nothing)."""
+    directory = course_root / "submitted" / student / assignment
+    problems = []
+    present = sorted(p.name for p in directory.glob("*.ipynb"))
+    for notebook in get_assignment(assignment).notebooks:
+        path = directory / f"{notebook}.ipynb"
+        if not path.exists():
+            found = f"; found {', '.join(present)}" if present else ""
+            problems.append(f"{notebook}.ipynb is missing (it must keep its name){found}")
+            continue
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception as error:  # noqa: BLE001 - any failure to read means "not a notebook"
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            problems.append(f"{notebook}.ipynb is not a readable notebook: {reason}")
+    return problems
 
 
 def autograde(
@@ -47,8 +79,10 @@ def autograde(
         arguments = ["autograde", assignment, f"--student={student}", "--log-level=WARN", *extra_arguments]
         if force:
             arguments.append("--force")
+        problems = submission_problems(course_root, assignment, student)
         completed = run_nbgrader(course_root, *arguments, check=False)
         log = completed.stdout + completed.stderr
-        ok = completed.returncode == 0 and "[ERROR]" not in log
-        runs.append(GradingRun(student, time.perf_counter() - started, ok, "" if ok else _failure_summary(log)))
+        ok = completed.returncode == 0 and "ERROR]" not in log and not problems
+        message = "; ".join(problems) if problems else ("" if ok else _failure_summary(log))
+        runs.append(GradingRun(student, time.perf_counter() - started, ok, message))
     return runs

@@ -1,21 +1,56 @@
-"""The kernel that runs submissions during autograde.
+"""The kernel that runs submissions during autograde: sandboxed, limited, and without the reference.
 
-``GraderKernelManager`` starts ``python -m cs231n_lib.grading.kernel``,
-which unhooks the reference library from the import system before handing
-over to ipykernel, so a submission that imports ``cs231n_lib`` fails like any
-missing module. (This stops casual imports; the sandbox of issue 9 makes it
-impossible by not mounting the library at all.)
+``GraderKernelManager`` (nbgrader's ``Execute.kernel_manager_class``, see
+nbgrader_config.py) starts ipykernel through a small bootstrap that caps the
+address space (a memory bomb becomes a MemoryError in its own cell) and
+unhooks the reference library from the import system. Where bubblewrap
+works, the kernel also runs inside it: the filesystem read-only, the course
+directory (gradebook, source notebooks, other submissions, the reference
+library) replaced by an empty one except for the submission's own grading
+directory, a private /tmp, and no network. The kernel then talks to the
+grader over unix sockets in a directory shared with the sandbox.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, Integer, List, Unicode
 
 REFERENCE_PACKAGE = "cs231n_lib"
+
+# Runs as `python -c BOOTSTRAP -f <connection file>` before anything of the student's.
+BOOTSTRAP = r"""
+import os, resource, sys
+limit = int(os.environ.get("CS231N_MEMORY_LIMIT_BYTES", "0"))
+if limit > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+name = "cs231n_lib"
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in repr(f) + getattr(f, "__module__", "")]
+sys.path[:] = [p for p in sys.path if not os.path.isdir(os.path.join(p or ".", name))]
+
+class RefuseReference:
+    @staticmethod
+    def find_spec(fullname, path=None, target=None):
+        if fullname == name or fullname.startswith(name + "."):
+            raise ModuleNotFoundError(
+                "No module named %r: the reference library is not available to submissions" % fullname,
+                name=fullname)
+        return None
+
+sys.meta_path.insert(0, RefuseReference())
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
 
 # One BLAS thread per kernel: graders run several kernels side by side.
 KERNEL_ENVIRONMENT = {
@@ -24,57 +59,107 @@ KERNEL_ENVIRONMENT = {
     "MKL_NUM_THREADS": "1",
     "MPLBACKEND": "agg",
     "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONNOUSERSITE": "1",
 }
 
 
-def kernel_spec() -> KernelSpec:
-    return KernelSpec(
-        argv=[sys.executable, "-m", "cs231n_lib.grading.kernel", "-f", "{connection_file}"],
-        display_name="Python 3 (cs231n grader)",
-        language="python",
-        env=KERNEL_ENVIRONMENT,
-    )
+@cache
+def bubblewrap() -> str | None:
+    """The bwrap executable if it can build a sandbox on this machine, else None."""
+    executable = shutil.which("bwrap")
+    if executable is None:
+        return None
+    probe = [executable, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
+             "--unshare-pid", "--die-with-parent", "true"]
+    try:
+        subprocess.run(probe, check=True, capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return executable
+
+
+def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: list[Path]) -> list[str]:
+    """bwrap arguments: everything read-only, hidden paths emptied, work_dir and socket_dir writable."""
+    command = [executable, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in hidden:
+        if path.exists():
+            command += ["--tmpfs", str(path)]
+    # The interpreter and its packages stay visible even when they live inside a hidden folder.
+    for path in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
+        if any(_inside(path, h) for h in hidden):
+            command += ["--ro-bind", str(path), str(path)]
+    command += ["--bind", str(work_dir), str(work_dir), "--bind", str(socket_dir), str(socket_dir)]
+    command += ["--chdir", str(work_dir), "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
+                "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--unshare-net", "--unshare-pid", "--unshare-ipc",
+                # ipykernel would watch a parent pid that does not exist in the new pid namespace;
+                # --die-with-parent ends the kernel with the grader instead.
+                "--unsetenv", "JPY_PARENT_PID", "--die-with-parent", "--new-session"]
+    return command
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 class GraderKernelManager(AsyncKernelManager):
-    """Starts the grading kernel whatever kernelspec the notebook names."""
+    """Starts the grading kernel, whatever kernelspec the notebook names."""
+
+    sandbox = CaselessStrEnum(
+        ["auto", "bubblewrap", "none"], default_value="auto", config=True,
+        help="'auto': bubblewrap where it works, else a loud warning and no sandbox; "
+        "'bubblewrap': refuse to grade without it; 'none': no sandbox.",
+    )
+    hidden_paths = List(Unicode(), config=True, help="Folders the kernel must not see (the course directory).")
+    memory_limit_mb = Integer(4096, config=True, help="Address-space cap of the kernel process (0: none).")
+
+    _socket_dir: str | None = None
 
     @property
     def kernel_spec(self) -> KernelSpec:
-        return kernel_spec()
+        environment = dict(KERNEL_ENVIRONMENT)
+        if self.memory_limit_mb > 0:
+            environment["CS231N_MEMORY_LIMIT_BYTES"] = str(self.memory_limit_mb * 1024 * 1024)
+        return KernelSpec(
+            argv=[sys.executable, "-c", BOOTSTRAP, "-f", "{connection_file}"],
+            display_name="Python 3 (cs231n grader)",
+            language="python",
+            env=environment,
+            # Interrupts travel as messages: a signal could not reach into the sandbox's process tree.
+            interrupt_mode="message",
+        )
 
+    def _sandbox_executable(self) -> str | None:
+        if self.sandbox == "none":
+            return None
+        executable = bubblewrap()
+        if executable is None:
+            if self.sandbox == "bubblewrap":
+                raise RuntimeError("GraderKernelManager.sandbox = 'bubblewrap', but bwrap is missing or cannot "
+                                   "create namespaces here; install Debian's bubblewrap")
+            self.log.warning("SANDBOX UNAVAILABLE: grading WITHOUT isolation (install bubblewrap); student code "
+                             "can read the gradebook and reach the network")
+        return executable
 
-class _RefuseReference:
-    """A meta-path finder that refuses the reference library with a clear message."""
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        executable = self._sandbox_executable()
+        if executable is not None and self._socket_dir is None:
+            self._socket_dir = tempfile.mkdtemp(prefix="cs231n-kernel-")
+            self.transport = "ipc"
+            self.ip = os.path.join(self._socket_dir, "kernel")
+            self.connection_file = os.path.join(self._socket_dir, "connection.json")
+        command, kw = await super()._async_pre_start_kernel(**kw)
+        if executable is not None:
+            work_dir = Path(kw.get("cwd") or os.getcwd()).resolve()
+            hidden = [Path(p).resolve() for p in self.hidden_paths]
+            command = sandbox_command(executable, work_dir, Path(self._socket_dir), hidden) + command
+        return command, kw
 
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == REFERENCE_PACKAGE or name.startswith(REFERENCE_PACKAGE + "."):
-            raise ModuleNotFoundError(
-                f"No module named '{name}': the reference library is not available to submissions", name=name
-            )
-        return None
-
-
-def hide_reference_library() -> None:
-    library_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.meta_path[:] = [
-        finder for finder in sys.meta_path
-        if "__editable__" not in getattr(finder, "__module__", "") and "__editable__" not in repr(finder)
-    ]
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != library_parent]
-    sys.path_importer_cache.clear()
-    for name in [n for n in sys.modules if n == REFERENCE_PACKAGE or n.startswith(REFERENCE_PACKAGE + ".")]:
-        del sys.modules[name]
-    sys.meta_path.insert(0, _RefuseReference())
-
-
-def main() -> None:
-    hide_reference_library()
-    from ipykernel import kernelapp
-
-    kernelapp.launch_new_instance()
-
-
-if __name__ == "__main__":
-    main()
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None

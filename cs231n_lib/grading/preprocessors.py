@@ -23,7 +23,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Integer, Unicode
 
 from . import probe
 from .checks import get_check
@@ -171,3 +171,45 @@ def _without_probe_traceback(output: NotebookNode) -> NotebookNode:
                                              for line in output.get("traceback", [])):
         output.traceback = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
     return output
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cap what a cell can write into the graded notebook and the feedback.
+
+    nbgrader's LimitOutput counts lines, so one 100 MB line passes it; here every stream is
+    cut to max_characters and any rich output larger than max_bytes is replaced by a note.
+    """
+
+    max_characters = Integer(100_000, help="Characters kept of each stream output.").tag(config=True)
+    max_bytes = Integer(2_000_000, help="Largest rich output (an image, HTML) kept.").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for index, output in enumerate(cell.outputs):
+                if output.output_type == "stream" and len(output.get("text", "")) > self.max_characters:
+                    dropped = len(output.text) - self.max_characters
+                    output.text = output.text[: self.max_characters] + f"\n... [{dropped} more characters cut]\n"
+                elif output.output_type in ("display_data", "execute_result"):
+                    size = sum(len(str(value)) for value in output.get("data", {}).values())
+                    if size > self.max_bytes:
+                        cell.outputs[index] = NotebookNode(
+                            output_type="stream", name="stdout",
+                            text=f"[an output of {size} bytes was removed: larger than {self.max_bytes} bytes]\n")
+        return nb, resources
+
+
+class DropBrokenGradingMetadata(NbGraderPreprocessor):
+    """Remove nbgrader metadata that has no grade_id (left by DeduplicateIds on a copied cell).
+
+    nbgrader 0.9.6's OverwriteCells then raises KeyError('grade_id') and fails the whole
+    submission; without the metadata the copy is an ordinary cell and grading goes on.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        for cell in nb.cells:
+            metadata = cell.get("metadata", {})
+            if "nbgrader" in metadata and not metadata["nbgrader"].get("grade_id"):
+                del metadata["nbgrader"]
+        return nb, resources

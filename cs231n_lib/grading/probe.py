@@ -134,7 +134,16 @@ def _matmul(a, b):
     return a @ b
 
 
-BUILTINS = {"LabelsFromRowIds": LabelsFromRowIds, "matmul": _matmul}
+def _item(container, key):
+    return container[key]
+
+
+def _seed_numpy(seed):
+    # For CS231n's seeded conventions (weights drawn from the global RNG in layer order).
+    np.random.seed(seed)
+
+
+BUILTINS = {"LabelsFromRowIds": LabelsFromRowIds, "matmul": _matmul, "item": _item, "seed_numpy": _seed_numpy}
 
 
 def _describe_exception(error):

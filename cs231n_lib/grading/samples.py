@@ -27,10 +27,35 @@ class PlantedBug:
     loses: frozenset[str]  # grade cells that must drop to zero
     description: str
     hangs: bool = False  # only a kernel with a time limit can grade it
+    notebook: str | None = None  # which of the assignment's notebooks; None for the first
+
+    def combines_with(self, other: PlantedBug) -> bool:
+        """Both can go in one submission: they cost different cells and do not edit each other's text."""
+        if not self.loses or not other.loses:
+            return False  # a bug that must cost nothing is shown on its own
+        if self.loses & other.loses or self.notebook != other.notebook:
+            return False
+        return self.unit != other.unit or not any(
+            a in b for a, b in ((self.old, other.old), (other.old, self.old), (self.old, other.new),
+                                (other.old, self.new))
+        )
 
 
-def planted_bug(name, unit, old, new, loses, description, hangs=False) -> PlantedBug:
-    return PlantedBug(name, unit, old, new, frozenset(loses), description, hangs)
+def planted_bug(name, unit, old, new, loses, description, hangs=False, notebook=None) -> PlantedBug:
+    return PlantedBug(name, unit, old, new, frozenset(loses), description, hangs, notebook)
+
+
+def bug_groups(bugs: tuple[PlantedBug, ...]) -> list[list[PlantedBug]]:
+    """Pack bugs into few submissions; bugs in a group never cost the same cell."""
+    groups: list[list[PlantedBug]] = []
+    for bug in bugs:
+        for group in groups:
+            if all(bug.combines_with(other) for other in group):
+                group.append(bug)
+                break
+        else:
+            groups.append([bug])
+    return groups
 
 
 def get_bug(assignment: str, name: str) -> PlantedBug:
