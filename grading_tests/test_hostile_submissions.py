@@ -22,7 +22,8 @@ from cs231n_lib.grading.samples import planted_bug
 ASSIGNMENT = "knn"
 FULL = {"test_compute_distances_two_loops": 3.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,
         "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0}
-CELL_TIMEOUT = "--Execute.timeout=20"
+# Short enough that hangs cost seconds, long enough for the slowest honest cell with two graders on 2 cores.
+CELL_TIMEOUT = "--Execute.timeout=45"
 TWO = "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))"
 ONE = "dists[i, :] = np.sqrt(np.sum((self.X_train - X[i]) ** 2, axis=1))"
 VOTE = "y_pred[i] = np.bincount(closest_y).argmax()"
@@ -173,7 +174,7 @@ def test_snooping_finds_no_gradebook_no_sources_and_writes_nothing(hostile):
                       if c.cell_type == "code" for o in c.outputs)
     assert "No such file or directory" in outputs
     assert "SQLite" not in outputs and "cs231n-hidden-check" not in outputs and "HIDDEN TESTS" not in outputs
-    assert "': True" not in outputs  # no write succeeded
+    assert "': True" not in outputs and "Read-only file system" in outputs  # no write succeeded
     assert not (root / "autograded" / "x.txt").exists()
 
 

@@ -22,7 +22,7 @@ CELL_TIMEOUT = "--Execute.timeout=40"
 def planned_submissions(assignment):
     """student -> (notebook, planted bug names): the solution, then bugs packed a few per submission."""
     spec = get_assignment(assignment)
-    plan = {f"solution-{n}": (n, ()) for n in spec.notebooks}
+    plan = {"solution": (spec.notebooks[0], ())}
     quiet = [b for b in spec.planted_bugs if not b.hangs]
     for index, group in enumerate(samples.bug_groups(tuple(quiet)), start=1):
         plan[f"bugs-{index}"] = (group[0].notebook or spec.notebooks[0], tuple(b.name for b in group))
@@ -43,10 +43,9 @@ def graded(request, tmp_path_factory, repo_root):
     by_student = {}
     for student, (notebook, bug_names) in plan.items():
         bugs = [samples.get_bug(assignment, name) for name in bug_names]
-        notebooks = {n: samples.release_notebook(root, assignment, n) for n in spec.notebooks}
-        notebooks[notebook] = samples.solution_submission(root, assignment, notebook, bugs)
-        if student.startswith("solution"):
-            notebooks = {n: samples.solution_submission(root, assignment, n, []) for n in spec.notebooks}
+        # The other notebooks of the assignment are submitted solved, so only the bugs cost points.
+        notebooks = {n: samples.solution_submission(root, assignment, n, bugs if n == notebook else [])
+                     for n in spec.notebooks}
         samples.write_submission(root, student, assignment, notebooks)
         by_student[student] = bugs
     samples.write_submission(root, "release", assignment,

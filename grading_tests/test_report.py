@@ -35,3 +35,20 @@ def test_html_report_embeds_a_chart_and_escapes_names(tmp_path):
     text = page.read_text()
     assert "data:image/png;base64," in text and (tmp_path / "knn.png").stat().st_size > 1000
     assert "bad &lt;json&gt;" in text and "o&quot;neil" in text
+
+
+def test_incidents_list_limits_hit_and_failed_runs(tmp_path):
+    import json
+
+    from cs231n_lib.grading.report import incidents
+
+    graded = tmp_path / "autograded" / "eve" / "knn"
+    graded.mkdir(parents=True)
+    cell = {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "test_predict_labels"}}, "source": "",
+            "outputs": [{"output_type": "error", "ename": "KernelDied", "evalue": "", "traceback": []}]}
+    (graded / "knn.ipynb").write_text(json.dumps({"cells": [cell]}))
+    (graded / ".cs231n-autograde.json").write_text(json.dumps({"ok": False, "message": "knn.ipynb is missing"}))
+    assert incidents(tmp_path, "knn") == [
+        ("eve", "knn.ipynb is missing"),
+        ("eve", "knn: test_predict_labels: the kernel died (memory, os._exit, a signal)"),
+    ]

@@ -30,13 +30,22 @@ def submitted_students(course_root: Path, assignment: str) -> list[str]:
 
 
 GENERIC_LOG_LINES = ("Please see the", "There was an error processing assignment")
+# nbgrader logs a cell's time limit and the kernel restarts at ERROR level; they are graded events,
+# not failures of grading.
+EXPECTED_LOG_LINES = ("Interrupting kernel", "Timeout waiting for execute reply", "Kernel died while waiting")
+
+
+def grading_failed(returncode: int, log: str) -> bool:
+    """Did nbgrader fail to grade (as opposed to grading a failing notebook)?"""
+    return returncode != 0 or "There was an error processing assignment" in log
 
 
 def _failure_summary(log: str) -> str:
     """The most telling line of nbgrader's log, shortened (it can quote whole cells)."""
     lines = [line.strip() for line in log.splitlines()]
     exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
-    errors = [line for line in lines if "ERROR" in line and not any(g in line for g in GENERIC_LOG_LINES)]
+    errors = [line for line in lines if "ERROR" in line
+              and not any(g in line for g in GENERIC_LOG_LINES + EXPECTED_LOG_LINES)]
     candidates = exceptions or errors
     if not candidates:
         return "nbgrader autograde failed; see its log"
@@ -82,7 +91,7 @@ def autograde(
         problems = submission_problems(course_root, assignment, student)
         completed = run_nbgrader(course_root, *arguments, check=False)
         log = completed.stdout + completed.stderr
-        ok = completed.returncode == 0 and "ERROR]" not in log and not problems
+        ok = not grading_failed(completed.returncode, log) and not problems
         message = "; ".join(problems) if problems else ("" if ok else _failure_summary(log))
         runs.append(GradingRun(student, time.perf_counter() - started, ok, message))
     return runs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -63,14 +64,18 @@ def cmd_leak_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from .autograde import autograde
+    from .autograde import submitted_students
     from .gradebook import autograded_cells, scores
+    from .parallel import autograde_parallel
     from .report import score_table
 
-    runs = autograde(args.root, args.assignment, args.student or None, force=not args.keep)
-    if not runs:
+    if not submitted_students(args.root, args.assignment):
         print(f"No submissions of {args.assignment} in {args.root / 'submitted'}")
         return 1
+    runs = autograde_parallel(args.root, args.assignment, args.student or None, workers=args.workers,
+                              scheduler=args.scheduler, force=args.force)
+    if not runs:
+        return 0
     print(score_table(scores(args.root, args.assignment, [r.student for r in runs]),
                       autograded_cells(args.root, args.assignment)))
     for run in runs:
@@ -81,12 +86,14 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .gradebook import autograded_cells, scores
-    from .report import score_table, write_csv, write_html
+    from .parallel import recorded_runs
+    from .report import incidents, score_table, write_csv, write_html
 
     rows, cells = scores(args.root, args.assignment), autograded_cells(args.root, args.assignment)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / f"{args.assignment}.csv", rows, cells)
-    page = write_html(args.out / f"{args.assignment}.html", args.assignment, rows, cells)
+    page = write_html(args.out / f"{args.assignment}.html", args.assignment, rows, cells,
+                      recorded_runs(args.root, args.assignment), incidents(args.root, args.assignment))
     print(score_table(rows, cells))
     print(f"wrote {page}, {page.with_suffix('.csv')} and {page.with_suffix('.png')}")
     return 0
@@ -118,10 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     leak = verbs.add_parser("leak-scan", help="look for answers, hidden tests or staff files in release/")
     leak.set_defaults(run=cmd_leak_scan)
 
-    grade = verbs.add_parser("autograde", help="autograde what is in submitted/ and print the scores")
+    grade = verbs.add_parser("autograde", help="autograde what is in submitted/ in parallel and print the scores")
     grade.add_argument("assignment")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
-    grade.add_argument("--keep", action="store_true", help="skip submissions already autograded")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="local Dask worker processes (default: one per core); 1 grades in this process")
+    grade.add_argument("--scheduler", help="address of an existing Dask scheduler (e.g. tcp://host:8786)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions already graded from the same files")
     grade.set_defaults(run=cmd_autograde)
 
     report = verbs.add_parser("report", help="write CSV and HTML score reports from the gradebook")

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 from . import samples
-from .autograde import autograde
 from .course import assignments
 from .gradebook import autograded_cells, scores
+from .parallel import autograde_parallel
 from .release import release
-from .report import score_table, write_csv, write_html
+from .report import incidents, score_table, write_csv, write_html
 
 
 def make_demo_course(repo_root: Path, course_root: Path) -> None:
@@ -40,7 +40,7 @@ def run_demo(repo_root: Path, course_root: Path) -> int:
         for student, nb in submissions.items():
             samples.write_submission(course_root, student, assignment.name, {notebook: nb})
         print(f"== {assignment.name}: autograde {len(submissions)} sample submissions")
-        runs = autograde(course_root, assignment.name, list(submissions))
+        runs = autograde_parallel(course_root, assignment.name, list(submissions), workers=2)
         for run in runs:
             if not run.ok:
                 problems.append(f"{assignment.name}/{run.student}: {run.message}")
@@ -50,7 +50,8 @@ def run_demo(repo_root: Path, course_root: Path) -> int:
         reports = course_root / "reports"
         reports.mkdir(exist_ok=True)
         write_csv(reports / f"{assignment.name}.csv", rows, cells)
-        page = write_html(reports / f"{assignment.name}.html", assignment.name, rows, cells, runs)
+        page = write_html(reports / f"{assignment.name}.html", assignment.name, rows, cells, runs,
+                          incidents(course_root, assignment.name))
         print(f"   reports: {page} (+ .csv, .png)")
         problems += _unexpected(assignment.name, rows, cells, bugs)
     print(f"demo finished in {time.perf_counter() - started:.0f} s")

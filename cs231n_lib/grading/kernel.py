@@ -89,6 +89,10 @@ def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: l
         if any(_inside(path, h) for h in hidden):
             command += ["--ro-bind", str(path), str(path)]
     command += ["--bind", str(work_dir), str(work_dir), "--bind", str(socket_dir), str(socket_dir)]
+    # The emptied folders stay read-only, so nothing written there can look like it landed.
+    for path in hidden:
+        if path.exists():
+            command += ["--remount-ro", str(path)]
     command += ["--chdir", str(work_dir), "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
                 "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--unshare-net", "--unshare-pid", "--unshare-ipc",
                 # ipykernel would watch a parent pid that does not exist in the new pid namespace;

@@ -32,6 +32,7 @@ def solution_lines(assignment: str) -> dict[str, Path]:
 
     solved = units_graded_before(assignment)
     lines: dict[str, Path] = {}
+    shipped: set[str] = set()  # lines of solved units: they ship legitimately, whatever else shares them
     for path in LIBRARY_ROOT.rglob("*.py"):
         if "grading" in path.relative_to(LIBRARY_ROOT).parts:
             continue
@@ -40,14 +41,15 @@ def solution_lines(assignment: str) -> dict[str, Path]:
         tree = ast.parse(text)
         for match in REGION.finditer(text):
             line_number = text[: match.start()].count("\n") + 1
-            if (module, _top_level_owner(tree, line_number)) in solved:
-                continue
+            is_solved = (module, _top_level_owner(tree, line_number)) in solved
             for line in match.group(1).splitlines():
                 code = line.strip()
+                if is_solved:
+                    shipped.add(code)
                 # Short lines and loop headers ("for k in k_choices:") are too generic to mean a leak.
-                if len(code) >= 24 and not code.startswith(("#", "for ", "if ", "while ", "return ")):
+                elif len(code) >= 24 and not code.startswith(("#", "for ", "if ", "while ", "return ")):
                     lines[code] = path
-    return lines
+    return {code: path for code, path in lines.items() if code not in shipped}
 
 
 def _readable_text(path: Path) -> str:

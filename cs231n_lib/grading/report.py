@@ -6,6 +6,7 @@ import base64
 import csv
 import html
 import io
+import json
 from pathlib import Path
 
 from .autograde import GradingRun
@@ -45,24 +46,21 @@ def write_csv(path: Path, rows: list[StudentScores], cells: list[tuple[str, floa
             ])
 
 
-def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]]) -> bytes:
+def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]], seconds: list[float]) -> bytes:
+    """Score distribution, per-exercise pass rates and grading time, side by side."""
     import matplotlib
 
     matplotlib.use("agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
+    total = sum(points for _, points in cells)
     names = [name.removeprefix("test_") for name, _ in cells]
-    figure, (per_student, per_cell) = plt.subplots(1, 2, figsize=(12, 4.8))
-    bottom = np.zeros(len(rows))
-    for name, (cell, _) in zip(names, cells, strict=True):
-        values = np.array([row.cells.get(cell, 0.0) for row in rows])
-        per_student.barh([r.student for r in rows], values, left=bottom, label=name)
-        bottom += values
-    per_student.set_xlabel("auto-graded points")
-    per_student.set_title("Score per submission, by graded cell")
-    per_student.invert_yaxis()
-    per_student.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+    figure, (distribution, per_cell, timing) = plt.subplots(1, 3, figsize=(15, 4.2))
+    distribution.hist([row.auto_total for row in rows], bins=np.arange(0, total + 2) - 0.5, color="tab:blue")
+    distribution.set_xlabel(f"auto-graded points (of {total:g})")
+    distribution.set_ylabel("submissions")
+    distribution.set_title("Score distribution")
     pass_rates = [
         100 * np.mean([row.cells.get(cell, 0.0) >= points for row in rows]) if rows else 0.0
         for cell, points in cells
@@ -72,11 +70,46 @@ def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]]) -> byt
     per_cell.set_xlabel("% of submissions with full points")
     per_cell.set_title("Which exercises students pass")
     per_cell.invert_yaxis()
+    if seconds:
+        timing.hist(seconds, bins=min(20, max(3, len(seconds))), color="tab:orange")
+    timing.set_xlabel("seconds to grade one submission")
+    timing.set_ylabel("submissions")
+    timing.set_title("Grading time")
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
     return buffer.getvalue()
+
+
+LIMIT_ERRORS = {
+    "CellTimeoutError": "a cell hit its time limit",
+    "KernelDied": "the kernel died (memory, os._exit, a signal)",
+    "KernelWedged": "a cell ignored the time-limit interrupt",
+    "NotebookTimeLimit": "the notebook used up its time limit",
+    "MemoryError": "a cell hit the memory limit",
+}
+
+
+def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
+    """(student, what happened) for every graded submission that hit a limit or could not be graded."""
+    found = []
+    graded = course_root / "autograded"
+    for directory in sorted(graded.glob(f"*/{assignment}")):
+        student = directory.parent.name
+        state_file = directory / ".cs231n-autograde.json"
+        if state_file.exists():
+            state = json.loads(state_file.read_text())
+            if not state.get("ok", True):
+                found.append((student, state.get("message") or "not graded"))
+        for path in sorted(directory.glob("*.ipynb")):
+            notebook = json.loads(path.read_text())
+            for cell in notebook.get("cells", []):
+                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "an ungraded cell")
+                for output in cell.get("outputs", []):
+                    if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
+                        found.append((student, f"{path.stem}: {grade_id}: {LIMIT_ERRORS[output['ename']]}"))
+    return found
 
 
 def write_html(
@@ -85,9 +118,10 @@ def write_html(
     rows: list[StudentScores],
     cells: list[tuple[str, float]],
     runs: list[GradingRun] | None = None,
+    problems: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """An HTML page with the score table, a chart (also written next to it as PNG) and grading times."""
-    png = _chart_png(rows, cells)
+    """An HTML page with charts (also written next to it as PNG), the score table and the incidents."""
+    png = _chart_png(rows, cells, [run.seconds for run in runs or []])
     png_path = path.with_suffix(".png")
     png_path.write_bytes(png)
     head = "".join(f"<th>{html.escape(name)}<br><small>{points:g} pts</small></th>" for name, points in cells)
@@ -107,6 +141,9 @@ def write_html(
             for r in runs
         )
         timing = f"<h2>Grading runs</h2><ul>{items}</ul>"
+    if problems:
+        items = "".join(f"<li>{html.escape(student)}: {html.escape(what)}</li>" for student, what in problems)
+        timing = f"<h2>Limits hit and broken submissions</h2><ul>{items}</ul>" + timing
     total = sum(p for _, p in cells)
     path.write_text(f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(assignment)} scores</title>
@@ -115,8 +152,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:center}}
 .full{{background:#dfd}} .lost{{background:#fdd}}</style>
 </head><body>
 <h1>{html.escape(assignment)}: auto-graded scores (out of {total:g})</h1>
+<p><img alt="score charts" src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>
 <table><tr><th>student</th>{head}<th>total</th></tr>{"".join(body)}</table>
-<p><img alt="score chart" src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>
 {timing}
 <p>Manually graded answers (inline questions) are not included; grade them in formgrader.</p>
 </body></html>

@@ -15,10 +15,17 @@ def unit_source(unit: Unit) -> str:
     """The exact text of the unit's top-level definition in its library module."""
     path = unit.library_file
     text = path.read_text()
+    lines = text.splitlines()
     for node in ast.parse(text).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == unit.name:
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            return "\n".join(text.splitlines()[first - 1 : node.end_lineno])
+            last = node.end_lineno
+            # The AST ends at the last statement; indented comments after it (an ### END SOLUTION) belong too.
+            while last < len(lines) and (not lines[last].strip() or lines[last][:1].isspace()):
+                last += 1
+            while not lines[last - 1].strip():
+                last -= 1
+            return "\n".join(lines[first - 1 : last])
     raise LookupError(f"{unit.name} is not defined at the top level of {path}")
 
 
@@ -38,6 +45,9 @@ def sync(course_root: Path, check_only: bool = False) -> list[Drift]:
     for assignment in assignments():
         for notebook_name in assignment.notebooks:
             path = course_root / "source" / assignment.name / f"{notebook_name}.ipynb"
+            if not path.exists():
+                drifts.append(Drift(path, "-", "the assignment names this notebook, but it does not exist"))
+                continue
             notebook = nbformat.read(path, as_version=4)
             cells = {
                 cell.metadata.get("nbgrader", {}).get("grade_id"): cell
@@ -64,6 +74,8 @@ def sync(course_root: Path, check_only: bool = False) -> list[Drift]:
 def _defined_in_some_notebook(course_root: Path, assignment, unit: Unit) -> bool:
     for notebook_name in assignment.notebooks:
         path = course_root / "source" / assignment.name / f"{notebook_name}.ipynb"
+        if not path.exists():
+            continue
         notebook = nbformat.read(path, as_version=4)
         if any(cell.metadata.get("nbgrader", {}).get("grade_id") == unit.name for cell in notebook.cells):
             return True

@@ -1,0 +1,113 @@
+"""Serial nbgrader autograde vs cs231n-course autograde --workers 2, on generated knn submissions.
+
+Prints throughput (submissions per minute), the speed-up, and where the time of one
+submission goes: kernel start-up, executing the notebook, and nbgrader's own bookkeeping.
+
+Run: .venv/bin/python benchmarks/bench_parallel_autograde.py [--submissions 40]
+(about half an hour on 2 cores for 40 submissions: every one runs the whole knn notebook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from cs231n_lib.grading import samples
+from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.course import REPO_ROOT, get_assignment
+from cs231n_lib.grading.demo import make_demo_course
+from cs231n_lib.grading.parallel import autograde_parallel
+from cs231n_lib.grading.release import release
+
+ASSIGNMENT = "knn"
+
+
+def make_course(root: Path, count: int) -> None:
+    make_demo_course(REPO_ROOT, root)
+    release(root, ASSIGNMENT)
+    bugs = [b for b in get_assignment(ASSIGNMENT).planted_bugs if not b.hangs]
+    for index in range(count):
+        # A realistic mix: most submissions solved, some with one bug, a few untouched.
+        if index % 10 == 9:
+            nb = samples.release_notebook(root, ASSIGNMENT, ASSIGNMENT)
+        else:
+            chosen = [bugs[index % len(bugs)]] if index % 3 == 0 else []
+            nb = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, chosen)
+        samples.write_submission(root, f"student{index:03d}", ASSIGNMENT, {ASSIGNMENT: nb})
+
+
+async def kernel_start_seconds(repeats: int = 3) -> float:
+    from cs231n_lib.grading.kernel import GraderKernelManager
+
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as directory:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            manager = GraderKernelManager(hidden_paths=[])
+            await manager.start_kernel(cwd=directory)
+            client = manager.client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+            best = min(best, time.perf_counter() - started)
+    return best
+
+
+def notebook_seconds(root: Path) -> float:
+    """Executing the solution notebook with nbclient alone (no nbgrader), in the grading kernel."""
+    from nbclient import NotebookClient
+
+    from cs231n_lib.grading.kernel import GraderKernelManager
+
+    with tempfile.TemporaryDirectory() as directory:
+        shutil.copytree(root / "release" / ASSIGNMENT / "cs231n", Path(directory) / "cs231n")
+        nb = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, [])
+        started = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_manager_class=GraderKernelManager,
+                       resources={"metadata": {"path": directory}}).execute()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cs231n-bench-") as scratch:
+        serial_root, parallel_root = Path(scratch, "serial"), Path(scratch, "parallel")
+        make_course(serial_root, args.submissions)
+        make_course(parallel_root, args.submissions)
+
+        started = time.perf_counter()
+        serial_runs = autograde(serial_root, ASSIGNMENT, progress=True)
+        serial = time.perf_counter() - started
+        started = time.perf_counter()
+        parallel_runs = autograde_parallel(parallel_root, ASSIGNMENT, workers=2, progress=True)
+        parallel = time.perf_counter() - started
+
+        kernel = asyncio.run(kernel_start_seconds())
+        execute = notebook_seconds(serial_root)
+        per_submission = serial / args.submissions
+        n = args.submissions
+        print(f"\n{n} submissions of {ASSIGNMENT} ({sum(r.ok for r in serial_runs)} / "
+              f"{sum(r.ok for r in parallel_runs)} graded without error)")
+        print(f"  serial nbgrader autograde : {serial:7.1f} s  {60 * n / serial:6.2f} submissions/min")
+        print(f"  --workers 2 (Dask)        : {parallel:7.1f} s  {60 * n / parallel:6.2f} submissions/min")
+        print(f"  speed-up                  : {serial / parallel:6.2f}x")
+        print(f"  one submission, serial    : {per_submission:6.1f} s")
+        print(f"    kernel start + shutdown : {kernel:6.1f} s")
+        print(f"    executing the notebook  : {execute:6.1f} s (nbclient alone, includes one kernel start)")
+        print(f"    nbgrader + judging      : {per_submission - execute:6.1f} s (the rest)")
+        sizes = sorted(len(nbformat.writes(nbformat.read(p, as_version=4)))
+                       for p in (serial_root / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb"))
+        print(f"  graded notebook size      : median {sizes[len(sizes) // 2] / 1e3:.0f} kB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,508 @@
+"""The svm_softmax assignment: its notebook and units, hidden checks and planted bugs.
+
+Each unit is graded on its own. The losses are compared with the reference.
+LinearClassifier is graded against the student's *own* losses: every SGD step
+must move W by -learning_rate times the gradient that the student's loss
+returned for the minibatch np.random.choice drew, so a wrong loss never costs
+the training cell. Its end-to-end accuracy bound applies only to a subclass
+whose loss agrees with the reference. LinearSVM and Softmax are graded on
+dispatching to the student's own vectorized losses.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ..checks import hidden_check
+from ..compare import CheckFailure, expect_close, expect_shape, relative_error
+from ..course import Assignment, Unit
+from ..plan import Plan, RandomNormal, Results, StepRef
+from ..probe import Unsupported, decode_value
+from ..samples import planted_bug
+from ..student_code import forbid_loops
+
+# Losses and gradients are exact formulas evaluated in float64; loops and vectorized code
+# differ only by summation order (~1e-15), so 1e-9 leaves room without hiding any real mistake.
+LOSS_TOL = 1e-9
+# A classifier's SGD step recomputed here from its own loss: the same float operations.
+STEP_TOL = 1e-10
+SUBCLASSES = ("LinearSVM", "Softmax")
+SUBCLASS_LOSS = {"LinearSVM": "svm_loss_vectorized", "Softmax": "softmax_loss_vectorized"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading results
+
+
+def _result(results: Results, ref: StepRef) -> dict[str, Any]:
+    return results.get(ref.id, {"error": "no result came back"})
+
+
+def _failed(results: Results, ref: StepRef) -> str | None:
+    """Why the step gave no usable value, or None."""
+    result = _result(results, ref)
+    if "error" in result:
+        return str(result["error"])
+    if "value" not in result:
+        return "no value came back"
+    return None
+
+
+def _student(results: Results, ref: StepRef, name: str) -> Any:
+    problem = _failed(results, ref)
+    if problem:
+        raise CheckFailure(f"{name}: raised {problem}")
+    try:
+        return decode_value(results[ref.id]["value"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckFailure(f"{name}: returned something that could not be read ({error})") from error
+
+
+def _reference(results: Results, ref: StepRef, name: str) -> Any:
+    problem = _failed(results, ref)
+    if problem:
+        raise RuntimeError(f"the reference failed on check step {name}: {problem}")
+    return decode_value(results[ref.id]["value"])
+
+
+def _loss_and_gradient(value: Any, name: str, strict: bool = True) -> tuple[Any, Any]:
+    """Unpack (loss, dW); strict requires a scalar loss, else any single number is taken as one."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        got = f"a {type(value).__name__}" if not isinstance(value, (tuple, list)) else f"{len(value)} values"
+        raise CheckFailure(f"{name}: expected a tuple (loss, dW), got {got}")
+    loss, gradient = value
+    if isinstance(loss, Unsupported) or (np.ndim(loss) != 0 and (strict or np.size(loss) != 1)):
+        raise CheckFailure(f"{name}: the loss should be a single number, got {loss!r:.80}")
+    return (loss if strict else np.asarray(loss, dtype=float).reshape(())), gradient
+
+
+def _numbers(values: Any) -> str:
+    try:
+        return "[" + ", ".join(f"{float(v):.8g}" for v in values) + "]"
+    except (TypeError, ValueError):
+        return repr(values)[:80]
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+
+
+def _expect_loss(plan: Plan, out: StepRef, name: str, tol: float = LOSS_TOL) -> None:
+    """out returned (loss, dW) matching the reference, without modifying its inputs."""
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        loss, gradient = _loss_and_gradient(_student(student, out, name), name)
+        expected_loss, expected_gradient = _reference(reference, out, name)
+        return [
+            expect_close(f"{name}: loss", loss, expected_loss, tol),
+            expect_close(f"{name}: dW", gradient, expected_gradient, tol),
+        ]
+
+    plan.expectations.append(expectation)
+    plan.expect_inputs_unchanged(out, name)
+
+
+def _loss_cases(plan: Plan, rng: np.random.Generator, function: str, cases) -> None:
+    """cases: (N, D, C, reg, x_scale, w_scale); scores are about x_scale * w_scale * sqrt(D)."""
+    for num_train, dim, num_classes, reg, x_scale, w_scale in cases:
+        W = w_scale * rng.normal(size=(dim, num_classes))
+        X = x_scale * rng.normal(size=(num_train, dim))
+        y = rng.integers(0, num_classes, size=num_train)
+        out = plan.call(function, W, X, y, reg, record_args=True)
+        scores = f", scores up to {np.max(np.abs(X @ W)):.0f}" if x_scale * w_scale * np.sqrt(dim) > 100 else ""
+        name = f"{function} with W {dim}x{num_classes}, X {num_train}x{dim}, reg={reg:g}{scores}"
+        _expect_loss(plan, out, name)
+
+
+def _zero_weights_case(plan: Plan, rng: np.random.Generator, function: str) -> None:
+    # All scores equal: every SVM margin is exactly 1, every softmax probability 1/C.
+    X, y = rng.normal(size=(6, 5)), np.array([0, 2, 2, 1, 0, 2])
+    out = plan.call(function, np.zeros((5, 3)), X, y, 0.7, record_args=True)
+    _expect_loss(plan, out, f"{function} with W = 0 (all scores equal), X 6x5, reg=0.7")
+
+
+def _speed(plan: Plan, function: str) -> None:
+    # Relative to one matrix product X @ W measured in the same kernel, so the bound holds on any
+    # machine: the reference needs two such products (~2-3x), a loop over examples ~10x, an
+    # (N, D, C) broadcast ~150x.
+    num_train, dim, num_classes = 2000, 3073, 10
+    X, W = RandomNormal(7, (num_train, dim)), RandomNormal(8, (dim, num_classes))
+    y = np.random.default_rng(9).integers(0, num_classes, size=num_train)
+    baseline = plan.call("matmul", X, W, timed_only=True, repeat=3)
+    timed = plan.call(function, W, X, y, 0.1, timed_only=True, repeat=3)
+    plan.expect_fast(timed, baseline, f"{function} on X {num_train}x{dim}, W {dim}x{num_classes}",
+                     factor=8.0, slack=0.1)
+
+
+@hidden_check("svm_softmax.svm_loss_naive", unit="svm_loss_naive", cell="test_svm_loss_naive", seed=3201)
+def svm_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
+    _loss_cases(plan, rng, "svm_loss_naive", [
+        (13, 6, 4, 0.0, 1.0, 1.0), (9, 11, 7, 0.25, 1.0, 0.5), (1, 3, 2, 3.0, 1.0, 1.0), (30, 20, 10, 1e-3, 2.0, 1.0),
+    ])
+    _zero_weights_case(plan, rng, "svm_loss_naive")
+
+
+@hidden_check("svm_softmax.svm_loss_vectorized", unit="svm_loss_vectorized", cell="test_svm_loss_vectorized",
+              seed=3202, static=(forbid_loops("svm_loss_vectorized"),))
+def svm_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
+    _loss_cases(plan, rng, "svm_loss_vectorized", [
+        (17, 8, 5, 0.0, 1.0, 1.0), (40, 31, 10, 0.5, 1.0, 0.3), (1, 4, 3, 2.0, 1.0, 1.0), (64, 12, 6, 0.0, 100.0, 10.0),
+    ])
+    _zero_weights_case(plan, rng, "svm_loss_vectorized")
+    _speed(plan, "svm_loss_vectorized")
+
+
+@hidden_check("svm_softmax.softmax_loss_naive", unit="softmax_loss_naive", cell="test_softmax_loss_naive",
+              seed=3203)
+def softmax_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
+    _loss_cases(plan, rng, "softmax_loss_naive", [
+        (11, 7, 4, 0.0, 1.0, 1.0), (8, 10, 6, 0.3, 1.0, 0.5), (1, 2, 3, 5.0, 1.0, 1.0),
+        # Scores in the thousands: exp overflows unless the scores are shifted first.
+        (12, 5, 3, 0.0, 300.0, 3.0), (20, 9, 10, 0.01, 500.0, 2.0),
+    ])
+    _zero_weights_case(plan, rng, "softmax_loss_naive")
+
+
+@hidden_check("svm_softmax.softmax_loss_vectorized", unit="softmax_loss_vectorized",
+              cell="test_softmax_loss_vectorized", seed=3204, static=(forbid_loops("softmax_loss_vectorized"),))
+def softmax_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
+    _loss_cases(plan, rng, "softmax_loss_vectorized", [
+        (19, 9, 5, 0.0, 1.0, 1.0), (50, 33, 10, 0.4, 1.0, 0.3), (1, 3, 2, 1.5, 1.0, 1.0),
+        (25, 6, 4, 0.0, 400.0, 3.0), (16, 12, 10, 0.02, 300.0, 4.0),
+    ])
+    _zero_weights_case(plan, rng, "softmax_loss_vectorized")
+    _speed(plan, "softmax_loss_vectorized")
+
+
+# ---------------------------------------------------------------------------------------------
+# LinearClassifier: SGD against the student's own losses
+
+
+def _array(value: Any, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise CheckFailure(f"{name}: expected an array of numbers, got {value!r:.80}") from error
+    return array
+
+
+def _unusable(student: Results, subclass: str, model: StepRef, losses: list[StepRef]) -> str | None:
+    """Why this subclass cannot show what train() does: it is not defined, or its loss does not run."""
+    problem = _failed(student, model)
+    if problem:
+        return f"{subclass}() raised {problem}"
+    for step in losses:
+        problem = _failed(student, step)
+        if problem:
+            return f"{subclass}.loss raised {problem}"
+    return None
+
+
+@hidden_check("svm_softmax.linear_classifier_sgd", unit="LinearClassifier", cell="test_linear_classifier",
+              seed=3205)
+def linear_classifier_sgd(plan: Plan, rng: np.random.Generator) -> None:
+    num_train, dim, num_classes, batch_size = 40, 7, 4, 16
+    X = rng.normal(size=(num_train, dim))
+    y = rng.permutation(np.arange(num_train) % num_classes)  # every class present
+    X_new = rng.normal(size=(9, dim))
+    learning_rate, reg, single_steps, multi_steps = 0.05, 0.03, 3, 4
+    trials = []
+    for subclass in SUBCLASSES:
+        seed = int(rng.integers(2**31))
+        # Replay the draws train() makes from the global RNG: W first, then one minibatch per step.
+        sampler = np.random.RandomState(seed)
+        sampler.randn(dim, num_classes)
+        plan.call("seed_numpy", seed)
+        model = plan.call(subclass, record=True)
+        created = plan.call(f"{model}.train", X, y, num_iters=0, record=True)
+        weights = [plan.call(f"{model}.W.copy", record=True)]
+        losses, histories = [], []
+        for _ in range(single_steps + 1):
+            batch = sampler.choice(num_train, batch_size)
+            losses.append(plan.call(f"{model}.loss", X[batch], y[batch], reg, record=True))
+            if len(histories) < single_steps:
+                histories.append(plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=reg,
+                                           num_iters=1, batch_size=batch_size, record=True))
+                weights.append(plan.call(f"{model}.W.copy", record=True))
+        histories.append(plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=reg,
+                                   num_iters=multi_steps, batch_size=batch_size, record=True))
+        final_weights = plan.call(f"{model}.W.copy", record=True)
+        predicted = plan.call(f"{model}.predict", X_new, record=True)
+        trials.append((subclass, model, created, weights, losses, histories, final_weights, predicted))
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        lines, unusable = [], []
+        for subclass, model, created, weights, losses, histories, final_weights, predicted in trials:
+            problem = _unusable(student, subclass, model, [])
+            if problem:
+                unusable.append(problem)
+                continue
+            _student(student, created, f"{subclass}().train(X, y, num_iters=0)")
+            W0 = _student(student, weights[0], f"{subclass} W after train(X, y, num_iters=0)")
+            expect_shape(f"W created by {subclass}.train for X {num_train}x{dim} with {num_classes} classes",
+                         W0, (dim, num_classes))
+            problem = _unusable(student, subclass, model, losses)
+            if problem:
+                unusable.append(problem)
+                continue
+            gradients = []
+            for loss_ref in losses:
+                loss, gradient = _loss_and_gradient(_student(student, loss_ref, f"{subclass}.loss"),
+                                                    f"{subclass}.loss", strict=False)
+                expect_shape(f"dW returned by your {subclass}.loss", gradient, (dim, num_classes))
+                gradients.append((loss, gradient))
+            for step in range(single_steps):
+                name = f"{subclass}.train(..., num_iters=1), call {step + 1}"
+                history = _student(student, histories[step], name)
+                _expect_history(name, history, [gradients[step][0]])
+                before = _array(_student(student, weights[step], name), name)
+                after = _array(_student(student, weights[step + 1], name), name)
+                expected = before - learning_rate * _array(gradients[step][1], f"dW of your {subclass}.loss")
+                error = relative_error(after, expected)[0] if after.shape == expected.shape else np.inf
+                if not error <= STEP_TOL:
+                    raise CheckFailure(
+                        f"{name}: W after the step differs from W - learning_rate * dW (relative error "
+                        f"{error:.1e}), where dW is what your {subclass}.loss returns on the minibatch "
+                        "X[np.random.choice(num_train, batch_size)]. Sample each minibatch that way (with "
+                        "replacement, one call per iteration, after W is created) and step against dW."
+                    )
+            name = f"{subclass}.train(..., num_iters={multi_steps})"
+            history = _student(student, histories[-1], name)
+            if not isinstance(history, (list, tuple, np.ndarray)) or len(history) != multi_steps:
+                raise CheckFailure(f"{name}: expected a loss_history of {multi_steps} losses, got {history!r:.80}")
+            _expect_history(f"{name}: first loss", history[:1], [gradients[-1][0]])
+            W_final = _array(_student(student, final_weights, name), name)
+            name = f"{subclass}.predict for {len(X_new)} points"
+            labels = _student(student, predicted, name)
+            expect_shape(name, labels, (len(X_new),))
+            if np.asarray(labels).dtype.kind not in "iu":
+                raise CheckFailure(f"{name}: labels should be integers, got dtype {np.asarray(labels).dtype}")
+            expected_labels = np.argmax(X_new @ W_final, axis=1)
+            wrong = np.flatnonzero(np.asarray(labels) != expected_labels)
+            if wrong.size:
+                raise CheckFailure(f"{name}: {wrong.size} labels are not the class with the highest score "
+                                   f"X @ self.W; first at index {wrong[0]}: got {labels[wrong[0]]}, "
+                                   f"expected {expected_labels[wrong[0]]}")
+            lines.append(f"{subclass}: {single_steps} SGD steps match W - learning_rate * dW of your own "
+                         f"{subclass}.loss, a {multi_steps}-iteration call records its {multi_steps} losses, "
+                         "and predict returns the argmax labels as integers")
+        if len(unusable) == len(trials):
+            raise CheckFailure("train could not be checked, because no loss runs: " + "; ".join(unusable))
+        return lines + [f"{problem} (checked with the other classifier)" for problem in unusable]
+
+    plan.expectations.append(expectation)
+
+
+def _expect_history(name: str, history: Any, expected: list[Any]) -> None:
+    if not isinstance(history, (list, tuple, np.ndarray)) or len(history) != len(expected):
+        raise CheckFailure(f"{name}: expected loss_history to be a list of {len(expected)} loss(es), "
+                           f"got {history!r:.80}")
+    error, _ = relative_error(_array(history, name), np.asarray(expected, dtype=float))
+    if not error <= STEP_TOL:
+        raise CheckFailure(
+            f"{name}: loss_history holds {_numbers(history)}, but your loss returns {_numbers(expected)} on the "
+            "minibatch X[np.random.choice(num_train, batch_size)]; sample each minibatch that way (one call per "
+            "iteration, after W is created) and append its loss"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Training on embedded data
+
+
+@cache
+def embedded_features(num_training: int = 500, num_validation: int = 300, seed: int = 20240):
+    """A small, reduced-size slice of the embedded dataset: 8x8 average-pooled images, centred, with a bias.
+
+    Returns (X_train (num_training, 193), y_train, X_val (num_validation, 193), y_val), float32 features
+    of order 1 (the plan carries them, so they are kept small).
+    """
+    from ...data import make_embedded_cifar
+
+    images, labels = make_embedded_cifar(num_training + num_validation, seed=seed)
+    pooled = images.astype(np.float64).reshape(-1, 8, 4, 8, 4, 3).mean(axis=(2, 4)).reshape(len(images), -1)
+    pooled = (pooled - pooled[:num_training].mean(axis=0)) / 64.0
+    features = np.hstack([pooled, np.ones((len(pooled), 1))]).astype(np.float32)
+    return (features[:num_training], labels[:num_training], features[num_training:], labels[num_training:])
+
+
+# (learning rate, reg, iterations, batch size) that train each classifier well on embedded_features.
+TRAINING = {"LinearSVM": (1e-2, 1e-2, 300, 100), "Softmax": (3e-2, 1e-3, 300, 100)}
+ACCURACY_MARGIN = 0.08  # below the reference's validation accuracy: room for other minibatch orders
+
+
+@hidden_check("svm_softmax.linear_classifier_training", unit="LinearClassifier", cell="test_linear_classifier",
+              seed=3206)
+def linear_classifier_training(plan: Plan, rng: np.random.Generator) -> None:
+    X_train, y_train, X_val, y_val = embedded_features()
+    # Each array argument travels in the plan once; later calls share the kernel's copy.
+    shared = {name: plan.call("item", [array], 0) for name, array in
+              (("X_train", X_train), ("y_train", y_train), ("X_val", X_val))}
+    trials = []
+    for subclass in SUBCLASSES:
+        learning_rate, reg, num_iters, batch_size = TRAINING[subclass]
+        plan.call("seed_numpy", int(rng.integers(2**31)))
+        model = plan.call(subclass, record=True)
+        created = plan.call(f"{model}.train", shared["X_train"], shared["y_train"], num_iters=0, record=True)
+        first_loss = plan.call(f"{model}.loss", X_train[:batch_size], y_train[:batch_size], reg, record=True)
+        history = plan.call(f"{model}.train", shared["X_train"], shared["y_train"], learning_rate=learning_rate,
+                            reg=reg, num_iters=num_iters, batch_size=batch_size, record=True)
+        predicted = plan.call(f"{model}.predict", shared["X_val"], record=True)
+        trials.append((subclass, num_iters, model, created, first_loss, history, predicted))
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        lines, unusable = [], []
+        for subclass, num_iters, model, created, first_loss, history, predicted in trials:
+            problem = _unusable(student, subclass, model, [])
+            if not problem:
+                _student(student, created, f"{subclass}().train(X, y, num_iters=0)")
+                problem = _unusable(student, subclass, model, [first_loss])
+            if problem:
+                unusable.append(problem)
+                continue
+            name = f"{subclass}.loss on the first minibatch"
+            loss, gradient = _loss_and_gradient(_student(student, first_loss, name), name)
+            expected_loss, expected_gradient = _reference(reference, first_loss, name)
+            if np.shape(gradient) != np.shape(expected_gradient) or max(
+                    relative_error(loss, expected_loss)[0], relative_error(gradient, expected_gradient)[0]) > 1e-6:
+                # The loss is graded in its own cells; this cell grades train() through linear_classifier_sgd.
+                lines.append(f"{subclass}: accuracy bound not applied, because your {SUBCLASS_LOSS[subclass]} "
+                             f"(or {subclass}.loss) differs from the staff's")
+                continue
+            name = f"{subclass}.train for {num_iters} iterations on {len(y_train)} embedded images"
+            losses = _array(_student(student, history, name), name)
+            expected_losses = np.asarray(_reference(reference, history, name), dtype=float)
+            if losses.shape != expected_losses.shape:
+                raise CheckFailure(f"{name}: expected {num_iters} losses in loss_history, got shape {losses.shape}")
+            window = max(1, num_iters // 10)
+            drop = np.mean(losses[:window]) - np.mean(losses[-window:])
+            expected_drop = np.mean(expected_losses[:window]) - np.mean(expected_losses[-window:])
+            if not drop >= 0.5 * expected_drop:
+                raise CheckFailure(f"{name}: the loss fell by {drop:.3f} from the first to the last {window} "
+                                   f"iterations; it should fall by at least {0.5 * expected_drop:.3f}")
+            name = f"{subclass} trained {num_iters} iterations: accuracy on {len(y_val)} validation images"
+            labels = _student(student, predicted, name)
+            expect_shape(name, labels, y_val.shape)
+            accuracy = float(np.mean(np.asarray(labels) == y_val))
+            bound = float(np.mean(_reference(reference, predicted, name) == y_val)) - ACCURACY_MARGIN
+            if not accuracy >= bound:
+                raise CheckFailure(f"{name}: {accuracy:.3f}, below the bound {bound:.3f}")
+            lines.append(f"{name}: {accuracy:.3f} >= {bound:.3f}; the loss fell by {drop:.3f}")
+        if len(unusable) == len(trials):
+            raise CheckFailure("training could not be checked, because no loss runs: " + "; ".join(unusable))
+        return lines + [f"{problem} (checked with the other classifier)" for problem in unusable]
+
+    plan.expectations.append(expectation)
+
+
+# ---------------------------------------------------------------------------------------------
+# LinearSVM and Softmax: the loss each subclass dispatches to
+
+
+def _dispatch(plan: Plan, rng: np.random.Generator, subclass: str) -> None:
+    loss_function = SUBCLASS_LOSS[subclass]
+    cases = []
+    # W is 0.001 * randn, so reg must be large for its term to show.
+    for num_train, dim, num_classes, reg in ((12, 5, 3, 0.0), (20, 8, 6, 5e3)):
+        X = rng.normal(size=(num_train, dim))
+        y = rng.permutation(np.arange(num_train) % num_classes)
+        plan.call("seed_numpy", int(rng.integers(2**31)))
+        model = plan.call(subclass)
+        created = plan.call(f"{model}.train", X, y, num_iters=0, record=True)
+        W = plan.call(f"{model}.W.copy", record=True)
+        got = plan.call(f"{model}.loss", X, y, reg, record=True)
+        direct = plan.call(loss_function, W, X, y, reg, record=True)
+        cases.append((f"{subclass}.loss on X {num_train}x{dim}, reg={reg:g}", created, got, direct))
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        lines = []
+        for name, created, got, direct in cases:
+            _student(student, created, f"{subclass}().train(X, y, num_iters=0)")
+            loss, gradient = _loss_and_gradient(_student(student, got, name), name)
+            direct_name = f"your {loss_function}(self.W, X, y, reg)"
+            expected_loss, expected_gradient = _loss_and_gradient(_student(student, direct, direct_name),
+                                                                  direct_name)
+            lines += [expect_close(f"{name} vs {direct_name}: loss", loss, expected_loss, 1e-12),
+                      expect_close(f"{name} vs {direct_name}: dW", gradient, expected_gradient, 1e-12)]
+        return lines
+
+    plan.expectations.append(expectation)
+
+
+@hidden_check("svm_softmax.linear_svm_loss", unit="LinearSVM", cell="test_linear_svm", seed=3207)
+def linear_svm_loss(plan: Plan, rng: np.random.Generator) -> None:
+    _dispatch(plan, rng, "LinearSVM")
+
+
+@hidden_check("svm_softmax.softmax_classifier_loss", unit="Softmax", cell="test_softmax", seed=3208)
+def softmax_classifier_loss(plan: Plan, rng: np.random.Generator) -> None:
+    _dispatch(plan, rng, "Softmax")
+
+
+PLANTED_BUGS = (
+    planted_bug(
+        "svm_naive_forgets_reg_gradient", "svm_loss_naive",
+        "    dW += 2 * reg * W\n", "",
+        {"test_svm_loss_naive"}, "adds the regularization to the loss but not to the gradient",
+    ),
+    planted_bug(
+        "svm_vectorized_loops", "svm_loss_vectorized",
+        "coefficients[rows, y] = -np.sum(coefficients, axis=1)",
+        "for i in range(num_train):\n        coefficients[i, y[i]] = -np.sum(coefficients[i])",
+        {"test_svm_loss_vectorized"}, "right values, but a Python loop over the examples",
+    ),
+    planted_bug(
+        "linear_svm_ignores_reg", "LinearSVM",
+        "loss, dW = svm_loss_vectorized(self.W, X_batch, y_batch, reg)",
+        "loss, dW = svm_loss_vectorized(self.W, X_batch, y_batch, 0.0)",
+        {"test_linear_svm"}, "LinearSVM.loss drops the regularization strength",
+    ),
+    planted_bug(
+        "train_without_sampling", "LinearClassifier",
+        "minibatch = np.random.choice(num_train, batch_size)",
+        "minibatch = np.arange(batch_size)",
+        {"test_linear_classifier"}, "trains on the first batch_size examples every iteration",
+    ),
+    planted_bug(
+        "predict_transposed_weights", "LinearClassifier",
+        "y_pred = np.argmax(X @ self.W, axis=1)",
+        "y_pred = np.argmax(X @ self.W.T, axis=1)",
+        {"test_linear_classifier"}, "multiplies by W.T in predict (raises a shape error)",
+    ),
+    planted_bug(
+        "softmax_naive_unstable", "softmax_loss_naive",
+        "        example_scores -= np.max(example_scores)\n", "",
+        {"test_softmax_loss_naive"}, "no shift by the maximum score: exp overflows for large scores",
+    ),
+    planted_bug(
+        "softmax_vectorized_unaveraged_gradient", "softmax_loss_vectorized",
+        "dW = X.T @ dlogits / num_train + 2 * reg * W",
+        "dW = X.T @ dlogits + 2 * reg * W",
+        {"test_softmax_loss_vectorized"}, "averages the loss over the minibatch but not the gradient",
+    ),
+    planted_bug(
+        "softmax_uses_svm_loss", "Softmax",
+        "loss, dW = softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
+        "loss, dW = svm_loss_vectorized(self.W, X_batch, y_batch, reg)",
+        {"test_softmax"}, "the Softmax classifier minimizes the SVM loss",
+    ),
+)
+
+ASSIGNMENT = Assignment(
+    "svm_softmax",
+    notebooks=("svm_softmax",),
+    units=(
+        Unit("svm_loss_naive", "classifiers.linear_svm"),
+        Unit("svm_loss_vectorized", "classifiers.linear_svm"),
+        Unit("LinearClassifier", "classifiers.linear_classifier"),
+        Unit("LinearSVM", "classifiers.linear_classifier"),
+        Unit("softmax_loss_naive", "classifiers.softmax"),
+        Unit("softmax_loss_vectorized", "classifiers.softmax"),
+        Unit("Softmax", "classifiers.linear_classifier"),
+    ),
+    planted_bugs=PLANTED_BUGS,
+    demo_bugs=("svm_vectorized_loops", "train_without_sampling", "softmax_naive_unstable"),
+)

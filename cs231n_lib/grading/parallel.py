@@ -1,0 +1,282 @@
+"""Autograde on Dask: every submission in a throwaway course of its own, one writer for the gradebook.
+
+A worker gets the course as bytes (no shared file system is assumed), grades
+one submission with plain ``nbgrader autograde`` against a throwaway copy of
+the gradebook, and returns the graded notebooks. Only this process writes the
+real gradebook, with nbgrader's own SaveAutoGrades, so it ends exactly as a
+serial ``nbgrader autograde`` would leave it. A grade is written when its
+whole submission is done: a worker that dies loses nothing (Dask retries the
+submission elsewhere), and a re-run skips submissions already graded from
+the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.utils import parse_utc
+from tqdm import tqdm
+
+from .autograde import GradingRun, _failure_summary, grading_failed, submission_problems, submitted_students
+from .course import get_assignment
+from .gradebook import gradebook_url
+from .nbgrader_runner import nbgrader_environment
+from .release import release
+
+STATE_FILE = ".cs231n-autograde.json"
+
+
+@dataclass(frozen=True)
+class CourseTemplate:
+    """What a worker needs to grade one assignment: course files and an empty gradebook, as bytes."""
+
+    assignment: str
+    files: dict[str, bytes]
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    ok: bool
+    message: str
+    seconds: float
+    fingerprint: str
+    notebooks: dict[str, str] = field(default_factory=dict)  # notebook name -> graded notebook JSON
+    timestamp: str | None = None
+
+
+def build_template(course_root: Path, assignment: str) -> CourseTemplate:
+    """Release the assignment into a scratch course and keep what grading needs."""
+    with tempfile.TemporaryDirectory(prefix="cs231n-template-") as scratch:
+        root = Path(scratch)
+        shutil.copy(course_root / "nbgrader_config.py", root)
+        shutil.copytree(course_root / "source" / assignment, root / "source" / assignment, symlinks=True)
+        environment = {"CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
+        with _environment(environment):
+            release(root, assignment)
+        files = {"nbgrader_config.py": (root / "nbgrader_config.py").read_bytes(),
+                 "gradebook.db": (root / "gradebook.db").read_bytes()}
+        for top in ("source", "release"):
+            for path in (root / top / assignment).rglob("*"):
+                if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+                    files[str(path.relative_to(root))] = path.read_bytes()
+    return CourseTemplate(assignment, files)
+
+
+class _environment:
+    """Set environment variables for a block (the nbgrader subprocesses inherit them)."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        for key, value in self.values.items():
+            self.saved[key] = os.environ.get(key)
+            os.environ[key] = value
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def submission_files(course_root: Path, assignment: str, student: str) -> dict[str, bytes]:
+    directory = course_root / "submitted" / student / assignment
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, bytes],
+                     extra_arguments: tuple[str, ...] = (), wall_clock: float = 1800.0) -> SubmissionResult:
+    """Grade one submission in a throwaway course (runs on a Dask worker, or here with --workers 1)."""
+    started = time.perf_counter()
+    assignment = template.assignment
+    with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
+        root = Path(scratch)
+        for relative, content in template.files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        (root / "source" / assignment / "cs231n").symlink_to(Path("..", "..", "release", assignment, "cs231n"))
+        submitted = root / "submitted" / student / assignment
+        for relative, content in files.items():
+            path = submitted / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        problems = submission_problems(root, assignment, student)
+        environment = nbgrader_environment()
+        environment["CS231N_DB_URL"] = f"sqlite:///{root / 'gradebook.db'}?timeout=60"
+        command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}", "--force",
+                   "--log-level=WARN", *extra_arguments]
+        try:
+            completed = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True,
+                                       timeout=wall_clock)
+            log = completed.stdout + completed.stderr
+            ok = not grading_failed(completed.returncode, log)
+            message = "" if ok else _failure_summary(log)
+        except subprocess.TimeoutExpired:
+            ok, message = False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
+        if problems:
+            ok, message = False, "; ".join(problems)
+        graded = root / "autograded" / student / assignment
+        notebooks = {p.stem: p.read_text() for p in sorted(graded.glob("*.ipynb"))}
+        timestamp_file = submitted / "timestamp.txt"
+        timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
+    return SubmissionResult(student, ok, message, time.perf_counter() - started, fingerprint(files), notebooks,
+                            timestamp)
+
+
+def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
+    """Write one graded submission into the course's gradebook and autograded/ (the only writer)."""
+    db_url = gradebook_url(course_root)
+    with Gradebook(db_url) as gradebook:
+        try:
+            spec = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise RuntimeError(f"the gradebook has no assignment {assignment!r}; run "
+                               f"`cs231n-course release {assignment}` first") from None
+        gradebook.update_or_create_student(result.student)
+        if result.timestamp:
+            gradebook.update_or_create_submission(assignment, result.student,
+                                                  timestamp=parse_utc(result.timestamp))
+        else:
+            gradebook.update_or_create_submission(assignment, result.student)
+        notebook_names = [notebook.name for notebook in spec.notebooks]
+    destination = course_root / "autograded" / result.student / assignment
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    for name in notebook_names:
+        if name not in result.notebooks:
+            _zero_missing_notebook(db_url, assignment, result.student, name)
+            continue
+        notebook = nbformat.reads(result.notebooks[name], as_version=4)
+        resources = {"nbgrader": {"student": result.student, "assignment": assignment, "notebook": name,
+                                  "db_url": db_url}}
+        SaveAutoGrades().preprocess(notebook, resources)
+        (destination / f"{name}.ipynb").write_text(result.notebooks[name])
+    if result.timestamp:
+        (destination / "timestamp.txt").write_text(result.timestamp)
+    (destination / STATE_FILE).write_text(json.dumps({"fingerprint": result.fingerprint, "ok": result.ok,
+                                                      "message": result.message, "seconds": result.seconds}))
+
+
+def _zero_missing_notebook(db_url: str, assignment: str, student: str, notebook: str) -> None:
+    # What nbgrader does for a notebook that was not submitted.
+    with Gradebook(db_url) as gradebook:
+        submission = gradebook.find_submission_notebook(notebook, assignment, student)
+        for grade in submission.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def already_graded(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> bool:
+    state = course_root / "autograded" / student / assignment / STATE_FILE
+    try:
+        return json.loads(state.read_text())["fingerprint"] == fingerprint(files)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def autograde_parallel(
+    course_root: Path,
+    assignment: str,
+    students: list[str] | None = None,
+    workers: int = 2,
+    scheduler: str | None = None,
+    force: bool = False,
+    extra_arguments: tuple[str, ...] = (),
+    wall_clock: float = 1800.0,
+    progress: bool = True,
+) -> list[GradingRun]:
+    """Grade submissions in parallel; return one GradingRun per submission graded now."""
+    get_assignment(assignment)
+    students = submitted_students(course_root, assignment) if students is None else students
+    bundles = {s: submission_files(course_root, assignment, s) for s in students}
+    todo = [s for s in students if force or not already_graded(course_root, assignment, s, bundles[s])]
+    skipped = len(students) - len(todo)
+    if not todo:
+        if progress:
+            print(f"autograde {assignment}: all {skipped} submissions already graded (use --force to regrade)")
+        return []
+    template = build_template(course_root, assignment)
+    runs: list[GradingRun] = []
+    bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="submission", disable=not progress)
+
+    def record(result: SubmissionResult) -> None:
+        merge(course_root, assignment, result)
+        runs.append(GradingRun(result.student, result.seconds, result.ok, result.message))
+        failed = sum(not r.ok for r in runs)
+        bar.set_postfix(done=len(runs) - failed, failed=failed, skipped=skipped)
+        bar.update()
+
+    try:
+        if workers <= 1 and scheduler is None:
+            for student in todo:
+                record(grade_in_scratch(template, student, bundles[student], extra_arguments, wall_clock))
+        else:
+            _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, wall_clock, record)
+    finally:
+        bar.close()
+    return runs
+
+
+def _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, wall_clock, record) -> None:
+    import logging
+
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    # Dask narrates worker start-up and shutdown at WARNING; the progress bar says what matters.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    if scheduler is None:
+        # Processes, one thread each: every worker runs one notebook's kernel at a time.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               host="127.0.0.1")
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        shared = client.scatter(template, broadcast=True)
+        futures = [
+            client.submit(grade_in_scratch, shared, student, bundles[student], extra_arguments, wall_clock,
+                          key=f"grade-{template.assignment}-{student}-{fingerprint(bundles[student])[:12]}",
+                          retries=1, pure=False)
+            for student in todo
+        ]
+        for future in as_completed(futures):
+            record(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def recorded_runs(course_root: Path, assignment: str) -> list[GradingRun]:
+    """The last grading run of every submission, as recorded next to its graded notebooks."""
+    runs = []
+    for state_file in sorted((course_root / "autograded").glob(f"*/{assignment}/{STATE_FILE}")):
+        state = json.loads(state_file.read_text())
+        runs.append(GradingRun(state_file.parent.parent.name, float(state.get("seconds", 0.0)),
+                               bool(state.get("ok")), str(state.get("message", ""))))
+    return runs

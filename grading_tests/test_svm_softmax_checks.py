@@ -1,0 +1,144 @@
+"""The svm_softmax hidden checks grade each unit on its own, and say why they fail."""
+
+import numpy as np
+import pytest
+
+from cs231n_lib.grading.checks import all_checks
+from cs231n_lib.grading.course import get_assignment
+from cs231n_lib.grading.judge import judge_in_process
+from cs231n_lib.grading.student_code import StudentCode
+from cs231n_lib.grading.sync import unit_source
+
+ASSIGNMENT = get_assignment("svm_softmax")
+
+
+def notebook(edits=None, **overrides):
+    """The units' reference sources run as notebook cells, with text edits per unit and then overrides."""
+    namespace, sources, ids = {"np": np, "__name__": "__main__"}, [], []
+    for unit in ASSIGNMENT.units:
+        source = unit_source(unit)
+        for old, new in (edits or {}).get(unit.name, []):
+            assert old in source, (unit.name, old)
+            source = source.replace(old, new)
+        exec(compile(source, f"<{unit.name}>", "exec"), namespace)
+        sources.append(source)
+        ids.append(unit.name)
+    namespace.update(overrides)
+    return namespace, StudentCode(tuple(sources), tuple(ids))
+
+
+def verdict(check, namespace_and_code):
+    namespace, code = namespace_and_code
+    return judge_in_process(f"svm_softmax.{check}", namespace, code)
+
+
+def doubled_gradient(loss_function):
+    def wrong(W, X, y, reg):
+        loss, dW = loss_function(W, X, y, reg)
+        return loss, 2 * dW
+
+    return wrong
+
+
+def raises(W, X, y, reg):
+    raise NotImplementedError()
+
+
+def test_every_plan_stays_small():
+    for check_id, check in all_checks().items():
+        if check_id.startswith("svm_softmax."):
+            assert len(check.plan().to_json()) < 2_000_000, check_id
+
+
+def test_the_reference_passes_every_check():
+    reference = notebook()
+    for check_id in all_checks():
+        if check_id.startswith("svm_softmax."):
+            result = verdict(check_id.split(".", 1)[1], reference)
+            assert result.passed, (check_id, result.lines)
+
+
+@pytest.mark.parametrize("loss", ["svm_loss_vectorized", "softmax_loss_vectorized"])
+def test_a_wrong_loss_costs_only_its_own_cell(loss):
+    # Both classes dispatch to the notebook's global loss, so the override reaches them.
+    reference = notebook()
+    namespace, code = notebook()
+    namespace[loss] = doubled_gradient(reference[0][loss])
+    assert not verdict(loss, (namespace, code)).passed
+    for check in ("linear_classifier_sgd", "linear_classifier_training", "linear_svm_loss",
+                  "softmax_classifier_loss"):
+        result = verdict(check, (namespace, code))
+        assert result.passed, (check, result.lines)
+    training = verdict("linear_classifier_training", (namespace, code))
+    assert any("accuracy bound not applied" in line for line in training.lines), training.lines
+
+
+def test_train_is_checked_with_the_other_classifier_when_one_loss_is_missing():
+    namespace, code = notebook()
+    namespace["svm_loss_vectorized"] = raises
+    for check in ("linear_classifier_sgd", "linear_classifier_training"):
+        result = verdict(check, (namespace, code))
+        assert result.passed, result.lines
+        assert any("LinearSVM.loss raised NotImplementedError" in line and "other classifier" in line
+                   for line in result.lines), result.lines
+
+
+def test_train_without_any_working_loss_fails_and_says_why():
+    namespace, code = notebook(svm_loss_vectorized=raises, softmax_loss_vectorized=raises)
+    result = verdict("linear_classifier_sgd", (namespace, code))
+    assert not result.passed and "no loss runs" in result.lines[0] and "NotImplementedError" in result.lines[0]
+
+
+def test_a_step_in_the_wrong_direction_fails_even_with_correct_losses():
+    step = "self.W = self.W - learning_rate * grad"
+    bad = notebook({"LinearClassifier": [(step, step.replace("-", "+"))]})
+    result = verdict("linear_classifier_sgd", bad)
+    assert not result.passed and "W - learning_rate * dW" in result.lines[0], result.lines
+    assert not verdict("linear_classifier_training", bad).passed
+
+
+def test_sampling_without_replacement_fails_the_step_check_but_still_trains_well():
+    draw = "np.random.choice(num_train, batch_size)"
+    other = notebook({"LinearClassifier": [(draw, "np.random.choice(num_train, batch_size, replace=False)")]})
+    sgd = verdict("linear_classifier_sgd", other)
+    assert not sgd.passed and "np.random.choice(num_train, batch_size)" in sgd.lines[0]
+    training = verdict("linear_classifier_training", other)
+    assert training.passed, training.lines
+
+
+def test_predict_must_return_integer_labels():
+    argmax = "y_pred = np.argmax(X @ self.W, axis=1)"
+    floats = notebook({"LinearClassifier": [(argmax, argmax.replace("y_pred = ", "y_pred = 1.0 * "))]})
+    result = verdict("linear_classifier_sgd", floats)
+    assert not result.passed and "integers" in result.lines[0], result.lines
+
+
+def test_a_loop_free_but_slow_loss_fails_the_speed_check():
+    def broadcast_svm(W, X, y, reg):
+        # Right values through an (N, D, C) temporary: ~100x a matrix product.
+        scores = np.sum(X[:, :, None] * W[None, :, :], axis=1)
+        rows = np.arange(len(y))
+        margins = np.maximum(0, scores - scores[rows, y][:, None] + 1)
+        margins[rows, y] = 0
+        counts = (margins > 0).astype(float)
+        counts[rows, y] = -counts.sum(axis=1)
+        dW = np.sum(X[:, :, None] * counts[:, None, :], axis=0) / len(y) + 2 * reg * W
+        return margins.sum() / len(y) + reg * np.sum(W * W), dW
+
+    namespace, code = notebook(svm_loss_vectorized=broadcast_svm)
+    result = verdict("svm_loss_vectorized", (namespace, code))
+    assert not result.passed and "vectorize it fully" in result.lines[0], result.lines
+
+
+def test_a_loss_that_returns_the_wrong_kind_of_value_is_explained():
+    namespace, code = notebook(softmax_loss_naive=lambda W, X, y, reg: {"loss": 1.0})
+    result = verdict("softmax_loss_naive", (namespace, code))
+    assert not result.passed and "expected a tuple (loss, dW)" in result.lines[0], result.lines
+
+
+def test_an_unstable_softmax_fails_on_large_scores_only():
+    shift = "logits -= np.max(logits, axis=1, keepdims=True)"
+    unstable = notebook({"softmax_loss_vectorized": [(shift, "pass")]})
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = verdict("softmax_loss_vectorized", unstable)
+    assert not result.passed and "scores up to" in result.lines[0], result.lines
