@@ -129,3 +129,16 @@ def test_an_answer_that_equals_everything_is_not_accepted(repo_root):
 
     verdict = judge_in_process("knn.predict_labels", {"KNearestNeighbor": Cheat})
     assert not verdict.passed
+
+
+def test_an_implementation_that_modifies_its_input_is_caught():
+    from cs231n_lib.classifiers import KNearestNeighbor
+
+    class Mutating(KNearestNeighbor):
+        def compute_distances_one_loop(self, X):
+            dists = super().compute_distances_one_loop(X)
+            X[0, 0] = 1e6  # a student normalizing in place
+            return dists
+
+    verdict = judge_in_process("knn.compute_distances_one_loop", {"KNearestNeighbor": Mutating})
+    assert not verdict.passed and "modified in place" in verdict.lines[0]

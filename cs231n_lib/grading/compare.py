@@ -98,5 +98,14 @@ def expect_same_structure_close(name: str, got: Any, expected: Any, tol: float) 
         if not isinstance(got, (list, tuple, np.ndarray)) or len(got) != len(expected):
             length = len(got) if hasattr(got, "__len__") else "no"
             raise CheckFailure(f"{name}: expected {len(expected)} values, got {length}")
-        return [expect_close(name, np.asarray(got, dtype=float), np.asarray(expected, dtype=float), tol)]
+        if all(np.ndim(item) == 0 and not isinstance(item, (dict, list, tuple)) for item in expected):
+            try:
+                values = np.asarray(got, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise CheckFailure(f"{name}: expected {len(expected)} numbers, got {got!r:.200}") from error
+            return [expect_close(name, values, np.asarray(expected, dtype=float), tol)]
+        lines = []
+        for index, (got_item, expected_item) in enumerate(zip(got, expected, strict=True)):
+            lines += expect_same_structure_close(f"{name}[{index}]", got_item, expected_item, tol)
+        return lines
     return [expect_close(name, got, expected, tol)]

@@ -26,6 +26,8 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Integer, List, Unicode
 
+from .course import STUDENT_PACKAGE
+
 REFERENCE_PACKAGE = "cs231n_lib"
 
 # Runs as `python -c BOOTSTRAP -f <connection file>` before anything of the student's.
@@ -89,6 +91,11 @@ def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: l
         if any(_inside(path, h) for h in hidden):
             command += ["--ro-bind", str(path), str(path)]
     command += ["--bind", str(work_dir), str(work_dir), "--bind", str(socket_dir), str(socket_dir)]
+    # A source notebook's copy of the student package is a link into release/ (see release.py);
+    # `nbgrader validate` on a source notebook needs its target visible, read-only.
+    package = work_dir / STUDENT_PACKAGE
+    if package.is_symlink() and (package.resolve() / "__init__.py").is_file():
+        command += ["--ro-bind", str(package.resolve()), str(package.resolve())]
     # The emptied folders stay read-only, so nothing written there can look like it landed.
     for path in hidden:
         if path.exists():

@@ -112,21 +112,21 @@ class Plan:
 
     def expect_close(self, ref: StepRef, name: str, tol: float) -> None:
         def expectation(student: Results, reference: Results) -> list[str]:
-            got, expected = _value(student, ref, name), _value(reference, ref, name, trusted=True)
+            got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
             return compare.expect_same_structure_close(name, got, expected, tol)
 
         self.expectations.append(expectation)
 
     def expect_equal(self, ref: StepRef, name: str) -> None:
         def expectation(student: Results, reference: Results) -> list[str]:
-            got, expected = _value(student, ref, name), _value(reference, ref, name, trusted=True)
+            got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
             return [compare.expect_equal(name, got, expected)]
 
         self.expectations.append(expectation)
 
     def expect_inputs_unchanged(self, ref: StepRef, name: str) -> None:
         def expectation(student: Results, reference: Results) -> list[str]:
-            _value(student, ref, name)
+            result_value(student, ref, name)
             got = decode_value(student[ref.id]["args_after"])
             expected = decode_value(reference[ref.id]["args_after"])
             for position, (after, before) in enumerate(zip(got, expected, strict=True)):
@@ -138,11 +138,20 @@ class Plan:
 
         self.expectations.append(expectation)
 
+    def expect(self, ref: StepRef, name: str, check: Callable[[Any, Any], list[str]]) -> None:
+        """A custom expectation: check(student's value, reference's value) returns report lines or raises
+        compare.CheckFailure."""
+
+        def expectation(student: Results, reference: Results) -> list[str]:
+            return check(result_value(student, ref, name), result_value(reference, ref, name, trusted=True))
+
+        self.expectations.append(expectation)
+
     def expect_fast(self, ref: StepRef, baseline: StepRef, name: str, factor: float, slack: float) -> None:
         """The student's call takes at most factor x the baseline's time (+ slack seconds)."""
 
         def expectation(student: Results, reference: Results) -> list[str]:
-            _value(student, ref, name)
+            result_value(student, ref, name)
             seconds = float(student[ref.id]["seconds"])
             baseline_seconds = float(_result(student, baseline, "baseline")["seconds"])
             bound = factor * baseline_seconds + slack
@@ -163,7 +172,8 @@ def _result(results: Results, ref: StepRef, name: str) -> dict[str, Any]:
     return results[ref.id]
 
 
-def _value(results: Results, ref: StepRef, name: str, trusted: bool = False) -> Any:
+def result_value(results: Results, ref: StepRef, name: str, trusted: bool = False) -> Any:
+    """The decoded value a step returned; a CheckFailure (or, for the reference, an error) if it did not."""
     result = _result(results, ref, name)
     if "error" in result:
         if trusted:

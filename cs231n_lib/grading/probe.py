@@ -202,14 +202,15 @@ def run_plan(plan, namespace):
             args = [resolve_argument(a) for a in step.get("args", [])]
             kwargs = {k: resolve_argument(v) for k, v in step.get("kwargs", {}).items()}
             best, spent = float("inf"), 0.0
-            for _ in range(max(1, int(step.get("repeat", 1)))):
+            for attempt in range(max(1, int(step.get("repeat", 1)))):
+                if attempt:  # fresh inputs for each repeat; the first call's are kept to check mutation
+                    args = [resolve_argument(a) for a in step.get("args", [])]
                 started = time.perf_counter()
                 value = target(*args, **kwargs)
                 best = min(best, time.perf_counter() - started)
                 spent += time.perf_counter() - started
                 if spent > REPEAT_BUDGET_SECONDS:
                     break  # best-of-n helps fast code; slow code needs no second chance
-                args = [resolve_argument(a) for a in step.get("args", [])]
             if step_id is not None:
                 saved[step_id] = value
                 if step.get("timed_only"):

@@ -1,0 +1,106 @@
+"""The two_layer_net assignment as shipped: hidden checks that mean something, a student package that works."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cs231n_lib.grading.checks import all_checks
+from cs231n_lib.grading.course import STUDENT_PACKAGE, reference_namespace
+from cs231n_lib.grading.judge import judge_in_process
+from cs231n_lib.grading.student_code import StudentCode
+
+TRAINING_CHECKS = ["two_layer_net.TwoLayerNet_training", "two_layer_net.FullyConnectedNet_overfit"]
+
+
+@pytest.mark.parametrize("check_id", TRAINING_CHECKS)
+def test_training_checks_reach_far_above_chance_with_the_reference(check_id):
+    # The bound of the training check follows the reference; this keeps it meaningful if the
+    # embedded data is retuned (chance is 0.10).
+    verdict = judge_in_process(check_id, dict(reference_namespace()))
+    assert verdict.passed, verdict.lines
+    accuracy_line = verdict.lines[-1]
+    accuracy = float(accuracy_line.split("accuracy ")[1].split(" ")[0])
+    assert accuracy >= (1.0 if "overfit" in check_id else 0.3), accuracy_line
+
+
+@pytest.mark.parametrize("check_id", TRAINING_CHECKS)
+def test_training_checks_fail_a_model_whose_gradients_are_off(check_id):
+    namespace = dict(reference_namespace())
+    model_class = namespace["TwoLayerNet" if "TwoLayerNet" in check_id else "FullyConnectedNet"]
+
+    class HalfGradients(model_class):
+        def loss(self, X, y=None):
+            result = super().loss(X, y)
+            if y is None:
+                return result
+            loss, grads = result
+            return loss, {name: 0.5 * g for name, g in grads.items()}
+
+    namespace[model_class.__name__] = HalfGradients
+    verdict = judge_in_process(check_id, namespace)
+    assert not verdict.passed and "loss at step" in verdict.lines[0], verdict.lines
+
+
+def test_hidden_check_plans_stay_small():
+    for check_id, check in all_checks().items():
+        if check_id.startswith("two_layer_net."):
+            assert len(check.plan().to_json()) < 1_000_000, check_id
+
+
+def test_a_float64_result_for_float32_inputs_is_caught():
+    source = "def relu_forward(x):\n    return np.maximum(x, 0).astype(np.float64), x\n"
+    namespace = {"np": np}
+    exec(source, namespace)
+    verdict = judge_in_process("two_layer_net.relu_forward", namespace, StudentCode((source,)))
+    assert not verdict.passed and "dtype float64, expected float32" in verdict.lines[0], verdict.lines
+
+
+@pytest.fixture(scope="module")
+def student_package(repo_root, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("student")
+    shutil.copytree(repo_root / "release" / "two_layer_net" / STUDENT_PACKAGE, directory / STUDENT_PACKAGE)
+    return directory
+
+
+def run_in(directory, script):
+    result = subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_student_package_stubs_the_graded_units_and_ships_the_solver(student_package):
+    script = (
+        "import numpy as np\n"
+        "from cs231n import layers, layer_utils, optim\n"
+        "from cs231n.classifiers.fc_net import FullyConnectedNet, TwoLayerNet\n"
+        "from cs231n.solver import Solver\n"
+        "stubbed = []\n"
+        "for call in (lambda: layers.affine_forward(np.ones((1, 2)), np.ones((2, 1)), np.ones(1)),\n"
+        "             lambda: layers.softmax_loss(np.ones((1, 2)), np.array([0])),\n"
+        "             lambda: layer_utils.affine_relu_backward(np.ones((1, 1)), None),\n"
+        "             lambda: TwoLayerNet(), lambda: FullyConnectedNet([3]),\n"
+        "             lambda: optim.sgd_momentum(np.ones(2), np.ones(2)),\n"
+        "             lambda: optim.adam(np.ones(2), np.ones(2))):\n"
+        "    try:\n        call()\n    except NotImplementedError:\n        stubbed.append(True)\n"
+        "print(len(stubbed))\n"
+        "class Model:\n"
+        "    params = {'W': np.zeros((2, 2))}\n"
+        "    def loss(self, X, y=None):\n"
+        "        scores = X @ self.params['W']\n"
+        "        return scores if y is None else (0.0, {'W': np.ones((2, 2))})\n"
+        "data = {'X_train': np.eye(2), 'y_train': np.array([0, 1]), 'X_val': np.eye(2), 'y_val': np.array([0, 1])}\n"
+        "solver = Solver(Model(), data, update_rule='sgd', batch_size=2, num_epochs=1, verbose=False)\n"
+        "solver.train()\n"
+        "print(solver.loss_history)\n"
+    )
+    assert run_in(student_package, script).splitlines() == ["7", "[0.0]"]
+
+
+def test_student_package_leaves_normalization_to_the_next_assignment(student_package):
+    # The batchnorm_dropout hook ships as an explicit NotImplementedError, never as an answer.
+    text = (student_package / STUDENT_PACKAGE / "classifiers" / "fc_net.py").read_text()
+    assert "batchnorm_forward" not in text and "dropout_forward" not in text
+    assert "built in the batchnorm_dropout assignment" in text

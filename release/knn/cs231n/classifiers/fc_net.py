@@ -1,0 +1,250 @@
+"""Fully connected networks built from the layers in layers.py and layer_utils.py."""
+
+import numpy as np
+
+from ..layer_utils import affine_relu_backward, affine_relu_forward
+from ..layers import affine_backward, affine_forward, softmax_loss
+
+
+class TwoLayerNet:
+    """A two-layer fully connected network with a ReLU and a softmax loss.
+
+    The architecture is affine - relu - affine - softmax, for inputs of
+    dimension D, a hidden layer of dimension H and C classes.
+
+    The learnable parameters are stored in the dictionary self.params, which
+    maps parameter names to numpy arrays; the model does no optimization
+    itself: a Solver runs it.
+    """
+
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        """Initialize a new network.
+
+        Inputs:
+        - input_dim: size D of the input
+        - hidden_dim: size H of the hidden layer
+        - num_classes: number C of classes
+        - weight_scale: standard deviation of the random initialization of the weights
+        - reg: strength of the L2 regularization
+        """
+        self.params = {}
+        self.reg = reg
+        ############################################################################
+        # TODO: Initialize the weights and biases of the two-layer net. Weights    #
+        # are drawn from a Gaussian centered at 0.0 with standard deviation equal  #
+        # to weight_scale (weight_scale * np.random.randn), biases are zero. Store #
+        # the first layer's in self.params["W1"] (D, H) and self.params["b1"]      #
+        # (H,), the second layer's in "W2" (H, C) and "b2" (C,). Draw W1 first.    #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def loss(self, X, y=None):
+        """Compute the loss and gradient for a minibatch of data.
+
+        Inputs:
+        - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
+        - y: labels, of shape (N,); y[i] is the label of X[i]
+
+        Returns:
+        If y is None, run a test-time forward pass and return:
+        - scores: of shape (N, C); scores[i, c] is the score of class c for X[i]
+
+        If y is not None, run a training-time forward and backward pass and return a tuple of:
+        - loss: scalar, the softmax loss plus 0.5 * reg * (sum(W1**2) + sum(W2**2))
+        - grads: dictionary with the same keys as self.params, mapping parameter
+          names to the gradients of the loss with respect to those parameters
+        """
+        scores = None
+        ############################################################################
+        # TODO: Compute the class scores for X and store them in scores, using    #
+        # affine_relu_forward and affine_forward.                                 #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        # If y is None then we are in test mode so just return scores
+        if y is None:
+            return scores
+
+        loss, grads = 0, {}
+        ############################################################################
+        # TODO: Compute the loss with softmax_loss and the gradients of every     #
+        # parameter, in grads["W1"], grads["b1"], ... Add L2 regularization of    #
+        # the weights (not the biases) with a factor of 0.5, so that the gradient #
+        # of 0.5 * reg * sum(W**2) is simply reg * W.                              #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        return loss, grads
+
+    def save(self, fname):
+        """Save the parameters to the file fname (a .npz archive)."""
+        np.savez(fname, **self.params)
+
+    def load(self, fname):
+        """Replace the parameters by those saved in fname with save()."""
+        with np.load(fname) as saved:
+            self.params = {name: saved[name] for name in saved.files}
+
+
+class FullyConnectedNet:
+    """A fully connected network with any number of hidden layers.
+
+    The architecture is
+
+        {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+    where the normalization and dropout are optional and the {...} block is
+    repeated L - 1 times, for a network of L layers.
+
+    Normalization and dropout belong to the batchnorm_dropout assignment: the
+    constructor accepts them and sets up their parameters, and loss() hands a
+    network that uses them to normalized_loss(), which that assignment provides.
+
+    The learnable parameters are stored in the dictionary self.params; a
+    Solver trains the network.
+    """
+
+    def __init__(
+        self,
+        hidden_dims,
+        input_dim=3 * 32 * 32,
+        num_classes=10,
+        dropout_keep_ratio=1,
+        normalization=None,
+        reg=0.0,
+        weight_scale=1e-2,
+        dtype=np.float32,
+        seed=None,
+    ):
+        """Initialize a new network.
+
+        Inputs:
+        - hidden_dims: list of the sizes of the hidden layers
+        - input_dim: size D of the input
+        - num_classes: number C of classes
+        - dropout_keep_ratio: scalar between 0 and 1, the probability of keeping a unit
+          in dropout; 1 means no dropout
+        - normalization: None, "batchnorm" or "layernorm"
+        - reg: strength of the L2 regularization
+        - weight_scale: standard deviation of the random initialization of the weights
+        - dtype: numpy datatype of all computations; float32 is faster, float64 is
+          needed for numeric gradient checks
+        - seed: if not None, the random seed of the dropout layers (the weights are
+          drawn from numpy's global random state, so np.random.seed sets them)
+        """
+        if normalization not in (None, "batchnorm", "layernorm"):
+            raise ValueError(f"normalization must be None, 'batchnorm' or 'layernorm', got {normalization!r}")
+        self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params = {}
+
+        ############################################################################
+        # TODO: Initialize the parameters of the network in self.params: weights  #
+        # and biases of the first layer in "W1" and "b1", of the second in "W2"   #
+        # and "b2", and so on. Draw the weights layer by layer, first to last, as #
+        # weight_scale * np.random.randn(fan_in, fan_out); biases are zero.       #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        # With normalization, hidden layer i has a scale gamma{i} (ones) and a shift beta{i} (zeros).
+        if self.normalization is not None:
+            for i, dim in enumerate(hidden_dims, start=1):
+                self.params[f"gamma{i}"] = np.ones(dim)
+                self.params[f"beta{i}"] = np.zeros(dim)
+
+        # Dropout layers share one dropout_param, which says the keep probability and the mode.
+        self.dropout_param = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+
+        # Each normalization layer keeps its own running statistics in self.bn_params[i].
+        self.bn_params = []
+        if self.normalization == "batchnorm":
+            self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
+        if self.normalization == "layernorm":
+            self.bn_params = [{} for _ in range(self.num_layers - 1)]
+
+        # Cast all parameters to the correct datatype.
+        for name, value in self.params.items():
+            self.params[name] = value.astype(dtype)
+
+    def loss(self, X, y=None):
+        """Compute the loss and gradient for the fully connected net.
+
+        Inputs:
+        - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
+        - y: labels, of shape (N,); y[i] is the label of X[i]
+
+        Returns:
+        If y is None, run a test-time forward pass and return:
+        - scores: of shape (N, C); scores[i, c] is the score of class c for X[i]
+
+        If y is not None, run a training-time forward and backward pass and return a tuple of:
+        - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of all weights)
+        - grads: dictionary with the same keys as self.params, mapping parameter
+          names to the gradients of the loss with respect to those parameters
+        """
+        X = X.astype(self.dtype)
+        mode = "test" if y is None else "train"
+
+        # Batch normalization and dropout behave differently in training and at test time.
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        if self.normalization == "batchnorm":
+            for bn_param in self.bn_params:
+                bn_param["mode"] = mode
+        if self.normalization is not None or self.use_dropout:
+            return self.normalized_loss(X, y)
+
+        scores = None
+        ############################################################################
+        # TODO: Implement the forward pass: L - 1 layers of affine_relu_forward,  #
+        # then affine_forward; store the class scores in scores. Keep each        #
+        # layer's cache for the backward pass.                                     #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        # If test mode return early.
+        if mode == "test":
+            return scores
+
+        loss, grads = 0.0, {}
+        ############################################################################
+        # TODO: Implement the backward pass: compute the loss with softmax_loss,  #
+        # and the gradient of every parameter in grads, under the same names as   #
+        # in self.params. Add L2 regularization of the weights with a factor of   #
+        # 0.5, as in TwoLayerNet.                                                  #
+        ############################################################################
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        return loss, grads
+
+    def normalized_loss(self, X, y=None):
+        """loss() of a network with normalization or dropout layers: see the batchnorm_dropout assignment.
+
+        Same inputs and outputs as loss(); X is already cast to self.dtype and
+        the modes of self.dropout_param and self.bn_params are already set.
+        """
+        raise NotImplementedError(
+            "FullyConnectedNet with normalization or dropout is built in the batchnorm_dropout assignment"
+        )
+
+    def save(self, fname):
+        """Save the parameters to the file fname (a .npz archive)."""
+        np.savez(fname, **self.params)
+
+    def load(self, fname):
+        """Replace the parameters by those saved in fname with save()."""
+        with np.load(fname) as saved:
+            self.params = {name: saved[name] for name in saved.files}
