@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
 from nbgrader.utils import parse_utc
+from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
 from .autograde import GradingRun, _failure_summary, grading_failed, submission_problems, submitted_students
@@ -149,19 +151,24 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
 def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
     """Write one graded submission into the course's gradebook and autograded/ (the only writer)."""
     db_url = gradebook_url(course_root)
+    # One session per step, in the order nbgrader's Autograde.init_assignment uses.
     with Gradebook(db_url) as gradebook:
         try:
-            spec = gradebook.find_assignment(assignment)
+            notebook_names = [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
         except MissingEntry:
             raise RuntimeError(f"the gradebook has no assignment {assignment!r}; run "
                                f"`cs231n-course release {assignment}` first") from None
+    with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student)
+    with Gradebook(db_url) as gradebook, warnings.catch_warnings():
+        # nbgrader's add_submission trips SQLAlchemy's autoflush cascade warning (inside nbgrader,
+        # harmless: the submission is added explicitly right after); keep the progress bar readable.
+        warnings.simplefilter("ignore", SAWarning)
         if result.timestamp:
             gradebook.update_or_create_submission(assignment, result.student,
                                                   timestamp=parse_utc(result.timestamp))
         else:
             gradebook.update_or_create_submission(assignment, result.student)
-        notebook_names = [notebook.name for notebook in spec.notebooks]
     destination = course_root / "autograded" / result.student / assignment
     if destination.exists():
         shutil.rmtree(destination)
