@@ -11,7 +11,6 @@ submission that keeps hitting cell limits: the cells it leaves get an error.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -21,14 +20,11 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from .student_code import is_test_cell
+
 
 def error_output(name: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
-
-
-def _is_test_cell(cell: NotebookNode) -> bool:
-    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-    return nbgrader.get("grade", False) and not nbgrader.get("solution", False)
 
 
 class ResilientExecute(Execute):
@@ -65,13 +61,11 @@ class ResilientExecute(Execute):
             return cell
         except CellTimeoutError:
             # Raised when the kernel stays busy even after the interrupt (nbclient waits for its output).
-            cell.outputs.append(error_output(
-                "KernelWedged", f"the cell kept running after its {self.timeout} s time limit and ignored the "
-                "interrupt; the kernel was restarted and grading went on"))
-            await self._recover(cell_index)
-            return cell
-        timed_out = any(o.output_type == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
-        if timed_out and not await self._responsive(self.wedged_grace):
+            wedged = True
+        else:
+            timed_out = any(o.output_type == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+            wedged = timed_out and not await self._responsive(self.wedged_grace)
+        if wedged:
             cell.outputs.append(error_output(
                 "KernelWedged", f"the cell kept running after its {self.timeout} s time limit and ignored the "
                 "interrupt; the kernel was restarted and grading went on"))
@@ -83,7 +77,10 @@ class ResilientExecute(Execute):
 
     async def _responsive(self, timeout: float) -> bool:
         """Does the kernel answer a shell request within timeout (i.e. is it idle)?"""
-        msg_id = self.kc.kernel_info()
+        return await self._reply_within(self.kc.kernel_info(), timeout)
+
+    async def _reply_within(self, msg_id: str, timeout: float) -> bool:
+        """Wait up to timeout for the shell reply to msg_id; replies to earlier requests are skipped."""
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
@@ -101,26 +98,14 @@ class ResilientExecute(Execute):
         await ensure_async(self.km.restart_kernel(now=True))
         await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
         for index, earlier in enumerate(self._cells[:broken_index]):
-            if earlier.cell_type != "code" or index in self._broken_cells or _is_test_cell(earlier):
+            if earlier.cell_type != "code" or index in self._broken_cells or is_test_cell(earlier):
                 continue
             if time.monotonic() - self._started > self.notebook_timeout:
                 return
             msg_id = self.kc.execute(earlier.source, store_history=False, allow_stdin=False)
             if not await self._reply_within(msg_id, self.timeout):
                 self._broken_cells.add(index)
+                await ensure_async(self.km.interrupt_kernel())
                 if not await self._responsive(self.wedged_grace):
                     await ensure_async(self.km.restart_kernel(now=True))
                     await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
-
-    async def _reply_within(self, msg_id: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=remaining))
-            except Exception:  # noqa: BLE001
-                break
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return True
-        await ensure_async(self.km.interrupt_kernel())
-        await asyncio.sleep(0)
-        return False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
 
-from .course import LIBRARY_ROOT, assignments
+from .course import LIBRARY_ROOT, assignments, units_graded_before
+from .student_package import top_level_owner
 
 FORBIDDEN_TEXT = {
     "BEGIN HIDDEN TESTS": "a hidden test block",
@@ -25,10 +27,7 @@ def solution_lines(assignment: str) -> dict[str, Path]:
     Regions of earlier assignments' units legitimately ship in the package; a unit graded
     later shares no lines with them (checked by the test suite), so any match is a leak.
     """
-    import ast
 
-    from .course import units_graded_before
-    from .student_package import _top_level_owner
 
     solved = units_graded_before(assignment)
     lines: dict[str, Path] = {}
@@ -41,7 +40,7 @@ def solution_lines(assignment: str) -> dict[str, Path]:
         tree = ast.parse(text)
         for match in REGION.finditer(text):
             line_number = text[: match.start()].count("\n") + 1
-            is_solved = (module, _top_level_owner(tree, line_number)) in solved
+            is_solved = (module, top_level_owner(tree, line_number)) in solved
             for line in match.group(1).splitlines():
                 code = line.strip()
                 if is_solved:

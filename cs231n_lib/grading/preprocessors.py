@@ -29,15 +29,10 @@ from . import probe
 from .checks import get_check
 from .course import REPO_ROOT, STUDENT_PACKAGE
 from .judge import judge
-from .student_code import StudentCode
+from .student_code import StudentCode, is_test_cell
 
 MARKER = re.compile(r"^# cs231n-hidden-check: (?P<check_id>[\w.]+)\s*$")
 STATE_KEY = "cs231n_hidden_checks"
-
-
-def _is_test_cell(cell: NotebookNode) -> bool:
-    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
 
 
 def hidden_check_ids(source: str) -> list[str]:
@@ -74,7 +69,7 @@ class InjectHiddenChecks(NbGraderPreprocessor):
         probe_source = inspect.getsource(probe)
         injected = {}
         for index, cell in enumerate(nb.cells):
-            if not _is_test_cell(cell):
+            if not is_test_cell(cell):
                 continue
             checks, lines = [], []
             for line in cell.source.splitlines():
@@ -104,7 +99,7 @@ class JudgeHiddenChecks(NbGraderPreprocessor):
         injected = resources.get(STATE_KEY, {})
         code = StudentCode.from_notebook(nb)
         for index, cell in enumerate(nb.cells):
-            if not _is_test_cell(cell):
+            if not is_test_cell(cell):
                 continue
             state = injected.get(index)
             probe_outputs = [o for o in cell.outputs if probe.MIME_TYPE in o.get("data", {})]

@@ -13,6 +13,12 @@ REFERENCE_PACKAGE = "cs231n_lib"
 LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "fromiter", "frompyfunc", "map"}
 
 
+def is_test_cell(cell) -> bool:
+    """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell)."""
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
+
+
 @dataclass(frozen=True)
 class StudentCode:
     """The code cells a student could edit, in notebook order, with their solution cell ids."""
@@ -25,8 +31,7 @@ class StudentCode:
         cells, ids = [], []
         for cell in notebook.cells:
             nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-            is_test = nbgrader.get("grade", False) and not nbgrader.get("solution", False)
-            if cell.get("cell_type") == "code" and not is_test:
+            if cell.get("cell_type") == "code" and not is_test_cell(cell):
                 cells.append(cell.get("source", ""))
                 ids.append(nbgrader.get("grade_id") if nbgrader.get("solution") else None)
         return cls(tuple(cells), tuple(ids))

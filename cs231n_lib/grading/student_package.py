@@ -26,7 +26,7 @@ are stubs that raise NotImplementedError; the notebooks define them.
 '''
 
 
-def _top_level_owner(tree: ast.Module, line: int) -> str | None:
+def top_level_owner(tree: ast.Module, line: int) -> str | None:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.lineno <= line <= node.end_lineno:
             return node.name
@@ -41,7 +41,7 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]]) -> str:
         stripped = line.strip()
         if stripped == BEGIN:
             region_start = number
-            owner = _top_level_owner(tree, number)
+            owner = top_level_owner(tree, number)
             keep = owner is not None and (module, owner) in solved
             indent = line[: len(line) - len(line.lstrip())]
             if not keep:
