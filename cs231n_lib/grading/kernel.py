@@ -86,9 +86,10 @@ def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: l
     for path in hidden:
         if path.exists():
             command += ["--tmpfs", str(path)]
-    # The interpreter and its packages stay visible even when they live inside a hidden folder.
+    # The interpreter and its packages stay visible even when they live inside a hidden folder
+    # or under /tmp (a checkout in a temporary directory).
     for path in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-        if any(_inside(path, h) for h in hidden):
+        if any(_inside(path, h) for h in [Path("/tmp"), *hidden]):
             command += ["--ro-bind", str(path), str(path)]
     command += ["--bind", str(work_dir), str(work_dir), "--bind", str(socket_dir), str(socket_dir)]
     # A source notebook's copy of the student package is a link into release/ (see release.py);
