@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 		{ apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
 		  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } || \
 		echo "WARNING: bubblewrap is not installed; autograde will run student code WITHOUT a sandbox"
+	@# PostgreSQL, for the test of a shared gradebook server; the test is skipped (saying why) without it.
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq postgresql >/dev/null 2>&1; }; }; } || \
+		echo "NOTE: PostgreSQL is not installed; the PostgreSQL gradebook test will be skipped"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
