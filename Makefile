@@ -46,6 +46,9 @@ release: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(RUN) $(PY) benchmarks/bench_knn_distances.py
+	$(RUN) $(PY) benchmarks/bench_batchnorm_backward.py
+	$(RUN) $(PY) benchmarks/bench_conv.py
+	$(RUN) $(PY) benchmarks/bench_lstm.py
 
 clean:
 	rm -rf build autograded/*/ submitted feedback gradebook.db .pytest_cache

@@ -15,8 +15,9 @@ from cs231n_lib.grading.gradebook import autograded_cells, scores
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
 from cs231n_lib.grading.release import release
 
-# A short cell time limit, so an infinite loop costs seconds; the reference's slowest cell needs ~10 s.
-CELL_TIMEOUT = "--Execute.timeout=40"
+# A short cell time limit, so an infinite loop costs seconds; the slowest reference cell of any
+# notebook needs under 6 s alone (knn cross-validation, rnn and gan training).
+CELL_TIMEOUT = "--Execute.timeout=30"
 
 
 def planned_submissions(assignment):
@@ -160,7 +161,9 @@ def test_plain_nbgrader_export_writes_every_student(graded):
     run_nbgrader(graded.root, "export", "--to=grades.csv")
     with (graded.root / "grades.csv").open(newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == graded.assignment}
-    assert set(rows) == {*graded.bugs, "release"}
+    # The course grades every assignment, so the export lists other assignments' students too, at zero.
+    assert {*graded.bugs, "release"} <= set(rows)
+    assert all(float(rows[s]["raw_score"]) == 0.0 for s in set(rows) - {*graded.bugs, "release"})
     solution = next(s for s in rows if s.startswith("solution"))
     assert float(rows[solution]["raw_score"]) == sum(graded.cells.values())
     assert float(rows["release"]["raw_score"]) == 0.0

@@ -100,7 +100,9 @@ def test_student_package_stubs_the_graded_units_and_ships_the_solver(student_pac
 
 
 def test_student_package_leaves_normalization_to_the_next_assignment(student_package):
-    # The batchnorm_dropout hook ships as an explicit NotImplementedError, never as an answer.
+    # The network's normalization and dropout (a batchnorm_dropout unit) ship as a stub, never as an answer.
     text = (student_package / STUDENT_PACKAGE / "classifiers" / "fc_net.py").read_text()
-    assert "batchnorm_forward" not in text and "dropout_forward" not in text
-    assert "built in the batchnorm_dropout assignment" in text
+    assert "batchnorm_forward(" not in text and "dropout_forward(" not in text
+    stub = text[text.index("def fc_net_normalized_loss("):]
+    assert "raise NotImplementedError()" in stub
+    assert "FullyConnectedNet.normalized_loss = fc_net_normalized_loss" in text

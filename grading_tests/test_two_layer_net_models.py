@@ -171,13 +171,11 @@ def test_fully_connected_net_computes_in_its_dtype():
     assert X.dtype == np.float64  # the caller's array is not converted in place
 
 
-def test_normalization_and_dropout_are_left_to_the_batchnorm_dropout_assignment():
-    rng = np.random.default_rng(11)
-    X, y = rng.normal(size=(4, 6)), rng.integers(0, 3, size=4)
-    for kwargs in ({"normalization": "batchnorm"}, {"normalization": "layernorm"}, {"dropout_keep_ratio": 0.5}):
-        model = FullyConnectedNet([5, 4], input_dim=6, num_classes=3, seed=1, **kwargs)
-        with pytest.raises(NotImplementedError, match="batchnorm_dropout"):
-            model.loss(X, y)
+def test_normalization_and_dropout_come_from_the_batchnorm_dropout_unit():
+    # normalized_loss is fc_net_normalized_loss, the unit graded in batchnorm_dropout (tested there).
+    from cs231n_lib.classifiers.fc_net import fc_net_normalized_loss
+
+    assert FullyConnectedNet.normalized_loss is fc_net_normalized_loss
     model = FullyConnectedNet([5, 4], input_dim=6, num_classes=3, normalization="batchnorm", dropout_keep_ratio=0.5,
                               seed=3)
     assert model.params["gamma2"].tolist() == [1.0] * 4 and not model.params["beta1"].any()

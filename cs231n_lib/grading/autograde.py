@@ -79,8 +79,13 @@ def autograde(
     force: bool = True,
     extra_arguments: tuple[str, ...] = (),
     progress: bool = True,
+    fork: bool = True,
 ) -> list[GradingRun]:
-    """Grade each student's submission; a failure for one student never stops the others."""
+    """Grade each student's submission; a failure for one student never stops the others.
+
+    Each submission is one `nbgrader autograde --student` run, forked from the fork server unless
+    fork is False (see nbgrader_runner.run_nbgrader).
+    """
     students = submitted_students(course_root, assignment) if students is None else students
     runs = []
     for student in tqdm(students, desc=f"autograde {assignment}", unit="submission", disable=not progress):
@@ -89,7 +94,7 @@ def autograde(
         if force:
             arguments.append("--force")
         problems = submission_problems(course_root, assignment, student)
-        completed = run_nbgrader(course_root, *arguments, check=False)
+        completed = run_nbgrader(course_root, *arguments, check=False, fork=fork)
         log = completed.stdout + completed.stderr
         ok = not grading_failed(completed.returncode, log) and not problems
         message = "; ".join(problems) if problems else ("" if ok else _failure_summary(log))

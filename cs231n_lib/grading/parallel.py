@@ -34,7 +34,7 @@ from tqdm import tqdm
 from .autograde import GradingRun, _failure_summary, grading_failed, submission_problems, submitted_students
 from .course import get_assignment
 from .gradebook import gradebook_url
-from .nbgrader_runner import nbgrader_environment
+from .nbgrader_runner import can_fork_graders, nbgrader_environment, run_nbgrader_forked
 from .release import release
 
 STATE_FILE = ".cs231n-autograde.json"
@@ -128,16 +128,14 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
         problems = submission_problems(root, assignment, student)
         environment = nbgrader_environment()
         environment["CS231N_DB_URL"] = f"sqlite:///{root / 'gradebook.db'}?timeout=60"
-        command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}", "--force",
-                   "--log-level=WARN", *extra_arguments]
-        try:
-            completed = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True,
-                                       timeout=wall_clock)
-            log = completed.stdout + completed.stderr
-            ok = not grading_failed(completed.returncode, log)
-            message = "" if ok else _failure_summary(log)
-        except subprocess.TimeoutExpired:
+        arguments = ["autograde", assignment, f"--student={student}", "--force", "--log-level=WARN",
+                     *extra_arguments]
+        returncode, log = _run_autograde(root, arguments, environment, wall_clock)
+        if returncode is None:
             ok, message = False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
+        else:
+            ok = not grading_failed(returncode, log)
+            message = "" if ok else _failure_summary(log)
         if problems:
             ok, message = False, "; ".join(problems)
         graded = root / "autograded" / student / assignment
@@ -146,6 +144,19 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
         timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
     return SubmissionResult(student, ok, message, time.perf_counter() - started, fingerprint(files), notebooks,
                             timestamp)
+
+
+def _run_autograde(root: Path, arguments: list[str], environment: dict[str, str],
+                   wall_clock: float) -> tuple[int | None, str]:
+    """nbgrader's command line in a forked child (no import cost), or a subprocess where forking is not allowed."""
+    if can_fork_graders():
+        return run_nbgrader_forked(root, arguments, environment, wall_clock)
+    try:
+        completed = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=root, env=environment,
+                                   capture_output=True, text=True, timeout=wall_clock)
+    except subprocess.TimeoutExpired:
+        return None, ""
+    return completed.returncode, completed.stdout + completed.stderr
 
 
 def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
@@ -252,14 +263,17 @@ def autograde_parallel(
 def _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, wall_clock, record) -> None:
     import logging
 
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     # Dask narrates worker start-up and shutdown at WARNING; the progress bar says what matters.
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler is None:
-        # Processes, one thread each: every worker runs one notebook's kernel at a time.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               host="127.0.0.1")
+        # Processes, one thread each: every worker runs one notebook's kernel at a time. Non-daemonic,
+        # so a worker may fork its graders (see nbgrader_runner); the nanny still ends them on close.
+        with dask.config.set({"distributed.worker.daemon": False}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1")
         client = Client(cluster)
     else:
         cluster, client = None, Client(scheduler)

@@ -3,7 +3,19 @@
 import numpy as np
 
 from ..layer_utils import affine_relu_backward, affine_relu_forward
-from ..layers import affine_backward, affine_forward, softmax_loss
+from ..layers import (
+    affine_backward,
+    affine_forward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    layernorm_backward,
+    layernorm_forward,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+)
 
 
 class TwoLayerNet:
@@ -248,3 +260,70 @@ class FullyConnectedNet:
         """Replace the parameters by those saved in fname with save()."""
         with np.load(fname) as saved:
             self.params = {name: saved[name] for name in saved.files}
+
+
+def fc_net_normalized_loss(model, X, y=None):
+    """loss() of a FullyConnectedNet with batch/layer normalization or dropout.
+
+    The architecture is
+
+        {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+    FullyConnectedNet.loss() hands a network that uses normalization or dropout
+    to this function (it is the class's normalized_loss method, installed
+    below), after casting X to model.dtype and setting the "mode" of
+    model.dropout_param and of each of model.bn_params to "train" (y given) or
+    "test" (y is None).
+
+    Inputs:
+    - model: the FullyConnectedNet; it holds
+      - params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
+        "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
+      - num_layers: the number L of affine layers
+      - normalization: None, "batchnorm" or "layernorm"
+      - bn_params: one parameter dictionary per normalization layer (bn_params[i - 1]
+        for hidden layer i), passed to batchnorm_forward / layernorm_forward
+      - use_dropout, dropout_param: whether to use dropout, and the dictionary of
+        every dropout layer, passed to dropout_forward
+      - reg: strength of the L2 regularization of the weights
+    - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
+    - y: labels, of shape (N,), or None
+
+    Returns:
+    If y is None: the scores, of shape (N, C).
+    Otherwise a tuple of:
+    - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of the weights W1 ... W{L});
+      gammas and betas are not regularized
+    - grads: dictionary with the same keys as model.params, of the gradients of the loss
+    """
+    scores = None
+    ############################################################################
+    # TODO: Implement the forward pass. Hidden layer i is affine, then        #
+    # batchnorm_forward or layernorm_forward with gamma{i}, beta{i} and        #
+    # model.bn_params[i - 1] (if model.normalization says so), then relu,     #
+    # then dropout_forward with model.dropout_param (if model.use_dropout).   #
+    # The last layer is affine only. Keep every layer's cache.                #
+    ############################################################################
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+    if y is None:
+        return scores
+
+    loss, grads = 0.0, {}
+    ############################################################################
+    # TODO: Implement the backward pass: the softmax loss, then each layer's  #
+    # backward in reverse order (batchnorm_backward_alt for batch norm), with #
+    # the gradients in grads under the names of model.params. Add the L2      #
+    # regularization of the weights (not of gammas, betas or biases) with a   #
+    # factor of 0.5.                                                           #
+    ############################################################################
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+    return loss, grads
+
+
+# The network's normalization and dropout come from the function above (a unit of the
+# batchnorm_dropout assignment, which students write in that notebook and install the same way).
+FullyConnectedNet.normalized_loss = fc_net_normalized_loss

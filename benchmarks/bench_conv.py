@@ -1,0 +1,166 @@
+"""Fast numpy convolution and pooling vs PyTorch CPU, and vs the naive loop layers.
+
+Convolution forward + backward (dx, dw, db) of cs231n_lib.fast_layers against
+torch.nn.functional.conv2d + autograd on CS231n's sizes, float64 and float32:
+
+- first layer of ThreeLayerConvNet: N=50, C=3, 32x32, F=32, 7x7, stride 1, pad 3
+- a deeper layer: N=64, C=64, 16x16, F=64, 3x3, stride 1, pad 1
+
+then 2x2 max pooling (fast numpy vs torch max_pool2d), and the naive layers vs
+the fast ones (the naive times are measured on a few examples and scaled).
+
+Both libraries get the same number of threads (--threads, default 1): numpy's
+BLAS through threadpoolctl, torch through torch.set_num_threads. Times are
+the best of --repeats runs. Ratio = numpy time / torch time (lower is better;
+the targets are <= 1.0 in float64 and <= 1.5 in float32 for convolution).
+
+Run: .venv/bin/python benchmarks/bench_conv.py [--threads 1] [--repeats 7]
+(needs torch, the benchmark-only dependency: pip install torch==2.13.0)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+CONV_CASES = (
+    ("7x7 first layer", (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}),
+    ("3x3 deeper layer", (64, 64, 16, 16), (64, 64, 3, 3), {"stride": 1, "pad": 1}),
+)
+POOL_CASE = ((50, 32, 32, 32), {"pool_height": 2, "pool_width": 2, "stride": 2})
+
+
+def best_time(function, repeats: int) -> float:
+    function()  # warm-up: allocations, torch's kernel selection
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def conv_row(torch, dtype, case, repeats: int) -> tuple[str, float, float, float]:
+    """(what, numpy seconds, torch seconds, largest gradient difference relative to the gradient's size)."""
+    from cs231n_lib.fast_layers import conv_backward_fast, conv_forward_fast
+
+    name, x_shape, w_shape, conv_param = case
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=x_shape).astype(dtype), rng.normal(size=w_shape).astype(dtype)
+    b = rng.normal(size=w_shape[0]).astype(dtype)
+    out, _ = conv_forward_fast(x, w, b, conv_param)
+    dout = rng.normal(size=out.shape).astype(dtype)
+
+    def numpy_step():
+        _, cache = conv_forward_fast(x, w, b, conv_param)
+        return conv_backward_fast(dout, cache)
+
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    doutt = torch.tensor(dout)
+
+    def torch_step():
+        for tensor in (xt, wt, bt):
+            tensor.grad = None
+        out = torch.nn.functional.conv2d(xt, wt, bt, stride=conv_param["stride"], padding=conv_param["pad"])
+        out.backward(doutt)
+
+    torch_step()
+    gradients = numpy_step()
+    error = max(float(np.max(np.abs(g - t.grad.numpy())) / np.max(np.abs(g))) for g, t in
+                zip(gradients, (xt, wt, bt), strict=True))
+    return f"conv fwd+bwd, {name}", best_time(numpy_step, repeats), best_time(torch_step, repeats), error
+
+
+def pool_row(torch, dtype, repeats: int) -> tuple[str, float, float, float]:
+    from cs231n_lib.fast_layers import max_pool_backward_fast, max_pool_forward_fast
+
+    x_shape, pool_param = POOL_CASE
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=x_shape).astype(dtype)
+    out, _ = max_pool_forward_fast(x, pool_param)
+    dout = rng.normal(size=out.shape).astype(dtype)
+
+    def numpy_step():
+        _, cache = max_pool_forward_fast(x, pool_param)
+        return max_pool_backward_fast(dout, cache)
+
+    xt, doutt = torch.tensor(x, requires_grad=True), torch.tensor(dout)
+
+    def torch_step():
+        xt.grad = None
+        torch.nn.functional.max_pool2d(xt, pool_param["pool_height"], pool_param["stride"]).backward(doutt)
+
+    torch_step()
+    error = float(np.max(np.abs(numpy_step() - xt.grad.numpy())))
+    return (f"max pool 2x2 fwd+bwd, {x_shape}", best_time(numpy_step, repeats), best_time(torch_step, repeats),
+            error)
+
+
+def naive_conv_row(dtype, case) -> tuple[str, float, float]:
+    """(what, naive seconds scaled to the full batch, fast seconds)."""
+    from cs231n_lib import fast_layers, layers
+
+    name, x_shape, w_shape, conv_param = case
+    rng = np.random.default_rng(2)
+    N, few = x_shape[0], 5
+    x = rng.normal(size=x_shape).astype(dtype)
+    w, b = rng.normal(size=w_shape).astype(dtype), rng.normal(size=w_shape[0]).astype(dtype)
+
+    def run(forward, backward, inputs):
+        out, cache = forward(inputs, w, b, conv_param)
+        return backward(np.ones_like(out), cache)
+
+    naive = best_time(lambda: run(layers.conv_forward_naive, layers.conv_backward_naive, x[:few]), 1) * N / few
+    fast = best_time(lambda: run(fast_layers.conv_forward_fast, fast_layers.conv_backward_fast, x), 3)
+    return f"conv fwd+bwd, {name}", naive, fast
+
+
+def naive_pool_row(dtype) -> tuple[str, float, float]:
+    from cs231n_lib import fast_layers, layers
+
+    x_shape, pool_param = POOL_CASE
+    x = np.random.default_rng(3).normal(size=x_shape).astype(dtype)
+
+    def pool(forward, backward):
+        out, cache = forward(x, pool_param)
+        return backward(np.ones_like(out), cache)
+
+    naive = best_time(lambda: pool(layers.max_pool_forward_naive, layers.max_pool_backward_naive), 1)
+    fast = best_time(lambda: pool(fast_layers.max_pool_forward_fast, fast_layers.max_pool_backward_fast), 3)
+    return f"max pool 2x2 fwd+bwd, {x_shape}", naive, fast
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and for torch")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--skip-naive", action="store_true", help="skip the naive vs fast table")
+    args = parser.parse_args()
+
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    torch.set_num_threads(args.threads)
+    with threadpool_limits(limits=args.threads):
+        blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info()
+                if i["user_api"] == "blas"]
+        print(f"numpy {np.__version__}, BLAS: {', '.join(blas)}")
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+              f"mkldnn {'on' if torch.backends.mkldnn.is_available() else 'off'}")
+        print(f"\n{'':44s} {'dtype':>8s} {'numpy ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'max rel diff':>13s}")
+        for dtype in (np.float64, np.float32):
+            rows = [conv_row(torch, dtype, case, args.repeats) for case in CONV_CASES]
+            for what, numpy_seconds, torch_seconds, error in [*rows, pool_row(torch, dtype, args.repeats)]:
+                print(f"{what:44s} {np.dtype(dtype).name:>8s} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
+                      f"{numpy_seconds / torch_seconds:6.2f} {error:13.1e}")
+        if not args.skip_naive:
+            print(f"\n{'naive vs fast (numpy, float64)':44s} {'naive ms':>9s} {'fast ms':>9s} {'speed-up':>9s}")
+            rows = [naive_conv_row(np.float64, case) for case in CONV_CASES] + [naive_pool_row(np.float64)]
+            for what, naive, fast in rows:
+                print(f"{what:44s} {naive * 1e3:9.0f} {fast * 1e3:9.1f} {naive / fast:8.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""The convnet assignment: naive convolution and max pooling, ThreeLayerConvNet, spatial batch and group norm.
+
+One notebook (CS231n's ConvolutionalNetworks.ipynb). The fast layers (fast_layers.py) and the
+conv sandwiches (layer_utils.py) are given code, as in CS231n: they ship in the student package,
+and ThreeLayerConvNet trains with them. Batch norm was graded in batchnorm_dropout and ships
+solved, so spatial batch norm reuses it.
+
+Backward checks of the naive layers pass the cache the forward pass is specified to return,
+(x, w, b, conv_param) and (x, pool_param), so a wrong forward costs only its own cell. The
+normalization backward checks feed the student's backward the cache of the student's own forward
+(its content is the student's choice), so a wrong training-mode forward costs them too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..checks import hidden_check
+from ..course import Assignment, Unit
+from ..plan import Plan, StepRef
+from ..samples import planted_bug
+from ..student_code import forbid_loops
+from .two_layer_net import TOL, TOL32, _close, expect_dtypes, run
+
+# Float64 results are compared at 1e-9 (TOL): the same sums in another order differ by ~1e-14;
+# a wrong index or a missing term is off by more than 1e-3. Float32 cases use positive inputs
+# (no cancellation) and TOL32 = 1e-5.
+
+# (x shape, w shape, stride, pad): padding 0 to 2, strides 1 to 3, 1x1 filters, a stride equal
+# to the filter size, non-square inputs and filters.
+CONV_CASES = (
+    ((2, 3, 6, 5), (4, 3, 3, 3), 1, 1),
+    ((3, 2, 7, 7), (2, 2, 3, 3), 2, 0),
+    ((2, 4, 5, 6), (3, 4, 1, 1), 1, 0),
+    ((2, 2, 6, 6), (3, 2, 2, 2), 2, 0),
+    ((1, 3, 5, 8), (2, 3, 3, 2), 1, 2),
+    ((2, 2, 7, 7), (2, 2, 3, 3), 3, 1),
+)
+# (x shape, pool height, pool width, stride): the usual 2x2/2, overlapping windows, 1x1, 3x3/3,
+# non-square windows on non-square inputs.
+POOL_CASES = (
+    ((2, 3, 6, 6), 2, 2, 2),
+    ((2, 2, 7, 5), 3, 2, 1),
+    ((1, 3, 4, 4), 1, 1, 1),
+    ((2, 2, 6, 9), 3, 3, 3),
+    ((3, 1, 5, 8), 2, 4, 2),
+)
+
+
+def _conv_param(stride: int, pad: int) -> dict:
+    return {"stride": stride, "pad": pad}
+
+
+def _pool_param(height: int, width: int, stride: int) -> dict:
+    return {"pool_height": height, "pool_width": width, "stride": stride}
+
+
+def _run_keeping_arrays(plan: Plan, name: str, target: str, *args) -> StepRef:
+    """run() target on args, then expect each array argument to be unchanged after the call."""
+    held = [plan.call("item", [arg], 0) if isinstance(arg, np.ndarray) else arg for arg in args]
+    result = run(plan, name, target, *held)
+    for position, (arg, value) in enumerate(zip(args, held, strict=True)):
+        if isinstance(arg, np.ndarray):
+            after = plan.call("item", [value], 0, record=True)
+            plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
+    return result
+
+
+def _items(plan: Plan, result: StepRef, names: tuple[str, ...], label: str, tol: float = TOL) -> None:
+    for index, name in enumerate(names):
+        _close(plan, plan.call("item", result, index, record=True), f"{label}: {name}", tol)
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolution and max pooling (loops over output positions are allowed: that is the exercise)
+
+
+@hidden_check("convnet.conv_forward_naive", unit="conv_forward_naive", cell="test_conv_forward_naive", seed=5501)
+def conv_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape, w_shape, stride, pad in CONV_CASES:
+        x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+        name = f"conv_forward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}"
+        result = _run_keeping_arrays(plan, name, "conv_forward_naive", x, w, b, _conv_param(stride, pad))
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+    x, w, b = (rng.uniform(0.5, 1.5, size=s).astype(np.float32) for s in ((2, 2, 5, 5), (3, 2, 3, 3), (3,)))
+    name = "conv_forward_naive for float32 x (2, 2, 5, 5), w (3, 2, 3, 3), stride 1, pad 1"
+    result = run(plan, name, "conv_forward_naive", x, w, b, _conv_param(1, 1))
+    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out", TOL32)
+
+
+@hidden_check("convnet.conv_backward_naive", unit="conv_backward_naive", cell="test_conv_backward_naive",
+              seed=5502)
+def conv_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape, w_shape, stride, pad in CONV_CASES:
+        x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+        H_out = 1 + (x_shape[2] + 2 * pad - w_shape[2]) // stride
+        W_out = 1 + (x_shape[3] + 2 * pad - w_shape[3]) // stride
+        dout = rng.normal(size=(x_shape[0], w_shape[0], H_out, W_out))
+        name = f"conv_backward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}"
+        # The cache conv_forward_naive is specified to return: a forward bug costs nothing here.
+        grads = run(plan, name, "conv_backward_naive", dout, (x, w, b, _conv_param(stride, pad)))
+        _items(plan, grads, ("dx", "dw", "db"), name)
+
+
+@hidden_check("convnet.max_pool_forward_naive", unit="max_pool_forward_naive",
+              cell="test_max_pool_forward_naive", seed=5503)
+def max_pool_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape, height, width, stride in POOL_CASES:
+        x = rng.normal(size=x_shape)
+        name = f"max_pool_forward_naive for x {x_shape}, {height}x{width} pool, stride {stride}"
+        result = _run_keeping_arrays(plan, name, "max_pool_forward_naive", x, _pool_param(height, width, stride))
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+    x32 = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
+    name = "max_pool_forward_naive for float32 x (2, 3, 4, 4), 2x2 pool, stride 2"
+    result = run(plan, name, "max_pool_forward_naive", x32, _pool_param(2, 2, 2))
+    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+
+
+@hidden_check("convnet.max_pool_backward_naive", unit="max_pool_backward_naive",
+              cell="test_max_pool_backward_naive", seed=5504)
+def max_pool_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
+    cases = [(rng.normal(size=x_shape), h, w, s, "") for x_shape, h, w, s in POOL_CASES]
+    # Ties: small integers repeat inside windows; all of a window's gradient goes to its first
+    # maximum in row-major order (as np.argmax picks), in overlapping windows too.
+    cases += [(rng.integers(0, 3, size=(2, 3, 6, 6)).astype(np.float64), 2, 2, 2, "tied "),
+              (rng.integers(0, 2, size=(2, 2, 5, 7)).astype(np.float64), 3, 3, 1, "tied ")]
+    for x, height, width, stride, label in cases:
+        H_out, W_out = 1 + (x.shape[2] - height) // stride, 1 + (x.shape[3] - width) // stride
+        dout = rng.normal(size=(*x.shape[:2], H_out, W_out))
+        name = f"max_pool_backward_naive for {label}x {x.shape}, {height}x{width} pool, stride {stride}"
+        dx = run(plan, name, "max_pool_backward_naive", dout, (x, _pool_param(height, width, stride)))
+        _close(plan, dx, f"{name}: dx")
+
+
+# ----------------------------------------------------------------------------------------------
+# ThreeLayerConvNet
+
+
+@hidden_check("convnet.ThreeLayerConvNet", unit="ThreeLayerConvNet", cell="test_ThreeLayerConvNet", seed=5510)
+def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
+    C = 4
+    for seed, input_dim, num_filters, filter_size, hidden_dim, x_count in (
+        (5510, (3, 8, 8), 4, 3, 6, 3),
+        (5511, (2, 6, 10), 3, 5, 5, 4),  # non-square input, a 5x5 filter
+        (5512, (1, 4, 4), 2, 1, 3, 2),  # 1x1 filters
+    ):
+        net = (f"ThreeLayerConvNet(input_dim={input_dim}, num_filters={num_filters}, filter_size={filter_size}, "
+               f"hidden_dim={hidden_dim}, num_classes={C}, dtype=float64)")
+        plan.call("seed_numpy", seed)
+        model = run(plan, net, "ThreeLayerConvNet", input_dim=input_dim, num_filters=num_filters,
+                    filter_size=filter_size, hidden_dim=hidden_dim, num_classes=C, weight_scale=0.5,
+                    dtype="float64")
+        _close(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})")
+        X, y = rng.normal(size=(x_count, *input_dim)), rng.integers(0, C, size=x_count)
+        _close(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {X.shape}")
+        for reg in (0.0, 0.7):
+            plan.call(f"{model}.__setattr__", "reg", reg)
+            result = plan.call(f"{model}.loss", X, y)
+            plan.expect_close(plan.call("item", result, 0, record=True), f"{net} with reg={reg}: loss", TOL)
+            _close(plan, plan.call("item", result, 1, record=True), f"{net} with reg={reg}: grads")
+    # float32 (the default dtype): parameters, scores and gradients stay float32.
+    plan.call("seed_numpy", 5513)
+    net = "ThreeLayerConvNet(input_dim=(3, 6, 6), num_filters=2, filter_size=3, hidden_dim=5, num_classes=4)"
+    model = run(plan, net, "ThreeLayerConvNet", input_dim=(3, 6, 6), num_filters=2, filter_size=3, hidden_dim=5,
+                num_classes=C, weight_scale=0.5, reg=0.1)
+    expect_dtypes(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params")
+    X, y = rng.normal(size=(3, 3, 6, 6)).astype(np.float32), rng.integers(0, C, size=3)
+    result = plan.call(f"{model}.loss", X, y)
+    plan.expect_close(plan.call("item", result, 0, record=True), f"{net}: float32 loss", TOL32)
+    expect_dtypes(plan, plan.call("item", result, 1, record=True), f"{net}: grads")
+
+
+# ----------------------------------------------------------------------------------------------
+# Spatial batch norm and group norm (vectorized: no Python loops)
+
+
+def _held(plan: Plan, value) -> StepRef:
+    """value as a step result: one object the following calls share (a bn_param they update)."""
+    return plan.call("item", [value], 0)
+
+
+@hidden_check("convnet.spatial_batchnorm_forward", unit="spatial_batchnorm_forward",
+              cell="test_spatial_batchnorm_forward", seed=5520, static=(forbid_loops("spatial_batchnorm_forward"),))
+def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape in ((4, 3, 5, 2), (2, 5, 3, 3), (6, 2, 1, 4)):
+        N, C, H, W = x_shape
+        x = 3 * rng.normal(size=x_shape) + rng.normal(size=(1, C, 1, 1)) * 5
+        gamma, beta = rng.normal(size=C), rng.normal(size=C)
+        bn_param = _held(plan, {"mode": "train", "momentum": 0.8,
+                                "running_mean": rng.normal(size=C), "running_var": rng.uniform(0.5, 2, size=C)})
+        name = f"spatial_batchnorm_forward in train mode for x {x_shape}"
+        result = _run_keeping_arrays(plan, name, "spatial_batchnorm_forward", x, gamma, beta, bn_param)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        for key in ("running_mean", "running_var"):
+            _close(plan, plan.call("item", bn_param, key, record=True), f"{name}: bn_param[{key!r}] after the call")
+        test_param = {"mode": "test", "running_mean": rng.normal(size=C), "running_var": rng.uniform(0.5, 2, size=C)}
+        name = f"spatial_batchnorm_forward in test mode for x {x_shape}"
+        result = run(plan, name, "spatial_batchnorm_forward", x, gamma, beta, test_param)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+
+
+@hidden_check("convnet.spatial_batchnorm_backward", unit="spatial_batchnorm_backward",
+              cell="test_spatial_batchnorm_backward", seed=5521,
+              static=(forbid_loops("spatial_batchnorm_backward"),))
+def spatial_batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape in ((4, 3, 5, 2), (2, 5, 3, 3), (3, 2, 4, 1)):
+        C = x_shape[1]
+        x, gamma, beta = 2 * rng.normal(size=x_shape) + 1, rng.normal(size=C), rng.normal(size=C)
+        dout = rng.normal(size=x_shape)
+        name = f"spatial_batchnorm_backward for x {x_shape}"
+        forward = run(plan, f"spatial_batchnorm_forward for x {x_shape}", "spatial_batchnorm_forward", x, gamma,
+                      beta, {"mode": "train"})
+        grads = run(plan, name, "spatial_batchnorm_backward", dout, plan.call("item", forward, 1))
+        _items(plan, grads, ("dx", "dgamma", "dbeta"), name)
+
+
+GROUPNORM_CASES = (((2, 6, 4, 5), 2), ((3, 6, 3, 2), 3), ((2, 6, 2, 3), 1), ((2, 4, 3, 3), 4), ((1, 8, 2, 2), 2))
+
+
+@hidden_check("convnet.spatial_groupnorm_forward", unit="spatial_groupnorm_forward",
+              cell="test_spatial_groupnorm_forward", seed=5530, static=(forbid_loops("spatial_groupnorm_forward"),))
+def spatial_groupnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for (x_shape, G), gn_param in zip(GROUPNORM_CASES, ({}, {"eps": 1e-3}, {}, {}, {"eps": 0.5}), strict=True):
+        C = x_shape[1]
+        x = 4 * rng.normal(size=x_shape) + 10 * rng.normal(size=(x_shape[0], C, 1, 1))
+        gamma, beta = rng.normal(size=(1, C, 1, 1)), rng.normal(size=(1, C, 1, 1))
+        name = f"spatial_groupnorm_forward for x {x_shape}, G={G}, gn_param={gn_param}"
+        result = _run_keeping_arrays(plan, name, "spatial_groupnorm_forward", x, gamma, beta, G, gn_param)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+
+
+@hidden_check("convnet.spatial_groupnorm_backward", unit="spatial_groupnorm_backward",
+              cell="test_spatial_groupnorm_backward", seed=5531,
+              static=(forbid_loops("spatial_groupnorm_backward"),))
+def spatial_groupnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
+    for x_shape, G in GROUPNORM_CASES:
+        C = x_shape[1]
+        x = 3 * rng.normal(size=x_shape) + 2
+        gamma, beta, dout = rng.normal(size=(1, C, 1, 1)), rng.normal(size=(1, C, 1, 1)), rng.normal(size=x_shape)
+        name = f"spatial_groupnorm_backward for x {x_shape}, G={G}"
+        forward = run(plan, f"spatial_groupnorm_forward for x {x_shape}, G={G}", "spatial_groupnorm_forward", x,
+                      gamma, beta, G, {})
+        grads = run(plan, name, "spatial_groupnorm_backward", dout, plan.call("item", forward, 1))
+        _items(plan, grads, ("dx", "dgamma", "dbeta"), name)
+
+
+# ----------------------------------------------------------------------------------------------
+
+PLANTED_BUGS = (
+    planted_bug(
+        "conv_backward_dw_overwritten", "conv_backward_naive",
+        "dw += np.tensordot(d, x_pad[:, :, rows, cols], axes=(0, 0))",
+        "dw = np.tensordot(d, x_pad[:, :, rows, cols], axes=(0, 0))",
+        {"test_conv_backward_naive"}, "assigns dw at each output position instead of accumulating it",
+    ),
+    planted_bug(
+        "max_pool_backward_all_ties", "max_pool_backward_naive",
+        "first_max = window.reshape(N, C, PH * PW).argmax(axis=2)  # (N, C): row-major index in the window\n"
+        "            rows, cols = i * stride + first_max // PW, j * stride + first_max % PW\n"
+        "            dx[n, c, rows, cols] += dout[:, :, i, j]\n",
+        "mask = window == window.max(axis=(2, 3), keepdims=True)  # (N, C, PH, PW)\n"
+        "            dx[:, :, i * stride:i * stride + PH, j * stride:j * stride + PW] += "
+        "mask * dout[:, :, i, j][:, :, None, None]\n",
+        {"test_max_pool_backward_naive"},
+        "routes the gradient to every element equal to the maximum (visible check passes; ties expose it)",
+    ),
+    planted_bug(
+        "spatial_batchnorm_reshape_without_transpose", "spatial_batchnorm_forward",
+        "x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)",
+        "x_rows = x.reshape(N * H * W, C)",
+        {"test_spatial_batchnorm_forward", "test_spatial_batchnorm_backward"},
+        "reshapes (N, C, H, W) to (N * H * W, C) without moving the channels last (mixes channels)",
+    ),
+    planted_bug(
+        "spatial_batchnorm_backward_4d_dout", "spatial_batchnorm_backward",
+        "dx_rows, dgamma, dbeta = batchnorm_backward_alt(dout_rows, cache)",
+        "dx_rows, dgamma, dbeta = batchnorm_backward_alt(dout, cache)",
+        {"test_spatial_batchnorm_backward"}, "passes the 4-D dout to batch norm (raises a broadcasting error)",
+    ),
+    planted_bug(
+        "groupnorm_loop_over_groups", "spatial_groupnorm_forward",
+        "    mean = x_groups.mean(axis=(2, 3, 4), keepdims=True)  # (N, G, 1, 1, 1)\n"
+        "    std = np.sqrt(x_groups.var(axis=(2, 3, 4), keepdims=True) + eps)  # (N, G, 1, 1, 1), biased variance\n",
+        "    mean = np.empty((N, G, 1, 1, 1), dtype=x.dtype)\n"
+        "    std = np.empty((N, G, 1, 1, 1), dtype=x.dtype)\n"
+        "    for g in range(G):\n"
+        "        mean[:, g] = x_groups[:, g].mean(axis=(1, 2, 3)).reshape(N, 1, 1, 1)\n"
+        "        std[:, g] = np.sqrt(x_groups[:, g].var(axis=(1, 2, 3)) + eps).reshape(N, 1, 1, 1)\n",
+        {"test_spatial_groupnorm_forward"}, "right values, but a Python loop over the groups",
+    ),
+    planted_bug(
+        "cnn_reg_gradient_missing", "ThreeLayerConvNet",
+        "        for name, W in ((\"W1\", W1), (\"W2\", W2), (\"W3\", W3)):\n"
+        "            grads[name] += self.reg * W\n",
+        "",
+        {"test_ThreeLayerConvNet"}, "adds the regularization loss but not its gradient",
+    ),
+)
+
+ASSIGNMENT = Assignment(
+    "convnet",
+    notebooks=("convnet",),
+    units=(
+        Unit("conv_forward_naive", "layers"),
+        Unit("conv_backward_naive", "layers"),
+        Unit("max_pool_forward_naive", "layers"),
+        Unit("max_pool_backward_naive", "layers"),
+        Unit("ThreeLayerConvNet", "classifiers.cnn"),
+        Unit("spatial_batchnorm_forward", "layers"),
+        Unit("spatial_batchnorm_backward", "layers"),
+        Unit("spatial_groupnorm_forward", "layers"),
+        Unit("spatial_groupnorm_backward", "layers"),
+    ),
+    planted_bugs=PLANTED_BUGS,
+    demo_bugs=("conv_backward_dw_overwritten", "max_pool_backward_all_ties", "groupnorm_loop_over_groups"),
+)

@@ -1,0 +1,441 @@
+"""The rnn_captioning assignment: vanilla RNN and LSTM layers, word embeddings and CaptioningRNN.
+
+One notebook (CS231n's RNN_Captioning.ipynb and LSTM_Captioning.ipynb in sequence). CaptioningRNN
+is built from the student's own layers, which the notebook defines, so its checks also exercise
+them; a planted bug in a layer costs the model's cells where the model uses that layer.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from ..checks import hidden_check
+from ..compare import CheckFailure
+from ..course import Assignment, Unit
+from ..plan import Plan, StepRef, result_value
+from ..samples import planted_bug
+from ..student_code import forbid_loops
+from .two_layer_net import expect_dtypes, run, run_keeping_inputs
+
+# Tolerances. Float64 results are compared at 1e-9: a correct but different order of operations
+# differs by ~1e-14, a wrong formula by more than 1e-3. Backward passes through long sequences
+# accumulate rounding over T steps; with the small weights used here they stay near 1e-12, so 1e-8
+# is ample. Float32 cases only check the dtype and a loose 1e-4 (float32 rounding is ~1e-7 per
+# operation, amplified through tanh and sigmoid).
+TOL = 1e-9
+TOL_SEQ = 1e-8
+TOL32 = 1e-4
+
+VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "<UNK>": 3, **{f"w{k}": 4 + k for k in range(12)}}
+
+
+def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
+    plan.expect_close(ref, name, tol)
+    expect_dtypes(plan, ref, name)
+
+
+def _items(plan: Plan, result: StepRef, names: tuple[str, ...], label: str, tol: float = TOL) -> None:
+    """Compare each element of a returned tuple, named."""
+    for index, name in enumerate(names):
+        _close(plan, plan.call("item", result, index, record=True), f"{label}: {name}", tol)
+
+
+def _recurrent_weights(rng, D, H, gates, scale=1.0, dtype=np.float64):
+    """Wx (D, gH), Wh (H, gH), b (gH,) with entries small enough that tanh/sigmoid do not saturate."""
+    Wx = rng.normal(scale=scale / np.sqrt(D), size=(D, gates * H))
+    Wh = rng.normal(scale=scale / np.sqrt(H), size=(H, gates * H))
+    b = rng.normal(scale=0.3, size=gates * H)
+    return Wx.astype(dtype), Wh.astype(dtype), b.astype(dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Vanilla RNN
+
+
+@hidden_check("rnn_captioning.rnn_step_forward", unit="rnn_step_forward", cell="test_rnn_step_forward",
+              seed=6101, static=(forbid_loops("rnn_step_forward"),))
+def rnn_step_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, D, H, dtype in ((4, 7, 5, np.float64), (1, 3, 6, np.float64), (6, 5, 4, np.float32)):
+        x, prev_h = rng.normal(size=(N, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
+        weights = _recurrent_weights(rng, D, H, 1, dtype=dtype)
+        name = f"rnn_step_forward for {np.dtype(dtype).name} N={N}, D={D}, H={H}"
+        result = run_keeping_inputs(plan, name, "rnn_step_forward", x, prev_h, *weights)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: next_h",
+               TOL if dtype == np.float64 else TOL32)
+
+
+@hidden_check("rnn_captioning.rnn_step_backward", unit="rnn_step_backward", cell="test_rnn_step_backward",
+              seed=6102, static=(forbid_loops("rnn_step_backward"),))
+def rnn_step_backward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, D, H in ((4, 7, 5), (3, 2, 6)):
+        x, prev_h = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+        weights = _recurrent_weights(rng, D, H, 1)
+        dnext_h = rng.normal(size=(N, H))
+        # The cache is whatever the student's rnn_step_forward builds: a bug there costs this cell too.
+        cache = plan.call("item", run(plan, "rnn_step_forward", "rnn_step_forward", x, prev_h, *weights), 1)
+        grads = run(plan, f"rnn_step_backward for N={N}, D={D}, H={H}", "rnn_step_backward", dnext_h, cache)
+        _items(plan, grads, ("dx", "dprev_h", "dWx", "dWh", "db"), f"rnn_step_backward for N={N}, D={D}, H={H}")
+
+
+@hidden_check("rnn_captioning.rnn_forward", unit="rnn_forward", cell="test_rnn_forward", seed=6103)
+def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (4, 40, 5, 6, np.float64),
+                              (3, 5, 4, 2, np.float32)):
+        x, h0 = rng.normal(size=(N, T, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
+        weights = _recurrent_weights(rng, D, H, 1, dtype=dtype)
+        name = f"rnn_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
+        result = run_keeping_inputs(plan, name, "rnn_forward", x, h0, *weights)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: h",
+               TOL_SEQ if dtype == np.float64 else TOL32)
+
+
+@hidden_check("rnn_captioning.rnn_backward", unit="rnn_backward", cell="test_rnn_backward", seed=6104)
+def rnn_backward(plan: Plan, rng: np.random.Generator) -> None:
+    # T = 30: gradients flow back through many timesteps (a missing dprev_h shows up at once).
+    for N, T, D, H in ((3, 5, 4, 6), (2, 30, 3, 5), (1, 2, 2, 2)):
+        x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+        weights = _recurrent_weights(rng, D, H, 1, scale=0.8)
+        dh = rng.normal(size=(N, T, H))
+        cache = plan.call("item", run(plan, "rnn_forward", "rnn_forward", x, h0, *weights), 1)
+        name = f"rnn_backward for x of shape {(N, T, D)}, H={H}"
+        grads = run(plan, name, "rnn_backward", dh, cache)
+        _items(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+
+
+# ----------------------------------------------------------------------------------------------
+# Word embedding
+
+
+@hidden_check("rnn_captioning.word_embedding_forward", unit="word_embedding_forward",
+              cell="test_word_embedding_forward", seed=6105, static=(forbid_loops("word_embedding_forward"),))
+def word_embedding_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, T, V, D, dtype in ((3, 5, 7, 4, np.float64), (1, 1, 2, 3, np.float64), (4, 6, 3, 5, np.float32)):
+        x = rng.integers(0, V, size=(N, T))
+        W = rng.normal(size=(V, D)).astype(dtype)
+        name = f"word_embedding_forward for x of shape {(N, T)}, {np.dtype(dtype).name} W of shape {(V, D)}"
+        result = run_keeping_inputs(plan, name, "word_embedding_forward", x, W)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+
+
+@hidden_check("rnn_captioning.word_embedding_backward", unit="word_embedding_backward",
+              cell="test_word_embedding_backward", seed=6106, static=(forbid_loops("word_embedding_backward"),))
+def word_embedding_backward(plan: Plan, rng: np.random.Generator) -> None:
+    cases = (
+        ("repeated words", rng.integers(0, 4, size=(5, 6)), 4, 3, np.float64),
+        ("words never used (zero rows of dW)", np.array([[1, 1, 5], [5, 1, 1]]), 8, 2, np.float64),
+        ("one word everywhere", np.zeros((3, 4), dtype=np.int64), 3, 2, np.float64),
+        ("float32 dout", rng.integers(0, 6, size=(4, 3)), 6, 4, np.float32),
+    )
+    for label, x, V, D, dtype in cases:
+        W = rng.normal(size=(V, D)).astype(dtype)
+        dout = rng.normal(size=(*x.shape, D)).astype(dtype)
+        cache = plan.call("item", run(plan, "word_embedding_forward", "word_embedding_forward", x, W), 1)
+        dW = run(plan, f"word_embedding_backward with {label}", "word_embedding_backward", dout, cache)
+        _close(plan, dW, f"word_embedding_backward dW with {label}, x of shape {x.shape}, V={V}",
+               TOL if dtype == np.float64 else TOL32)
+
+
+# ----------------------------------------------------------------------------------------------
+# LSTM
+
+
+@hidden_check("rnn_captioning.lstm_step_forward", unit="lstm_step_forward", cell="test_lstm_step_forward",
+              seed=6107, static=(forbid_loops("lstm_step_forward"),))
+def lstm_step_forward(plan: Plan, rng: np.random.Generator) -> None:
+    # Gate order i, f, o, g: with zero weights and these biases every gate has its own value
+    # (i = sigmoid(2), f = sigmoid(-1), o = sigmoid(0.5), g = tanh(-1.5)), so a swapped pair shows.
+    N, D, H = 2, 3, 4
+    b = np.repeat([2.0, -1.0, 0.5, -1.5], H)
+    cases = [("zero weights, one bias per gate (gate order i, f, o, g)", rng.normal(size=(N, D)),
+              rng.normal(size=(N, H)), rng.normal(size=(N, H)), np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), b)]
+    for N, D, H, dtype in ((4, 5, 3, np.float64), (1, 2, 6, np.float64), (5, 4, 3, np.float32)):
+        x, prev_h, prev_c = (rng.normal(size=s).astype(dtype) for s in ((N, D), (N, H), (N, H)))
+        cases.append((f"{np.dtype(dtype).name} N={N}, D={D}, H={H}", x, prev_h, prev_c,
+                      *_recurrent_weights(rng, D, H, 4, dtype=dtype)))
+    for label, *arrays in cases:
+        name = f"lstm_step_forward for {label}"
+        result = run_keeping_inputs(plan, name, "lstm_step_forward", *arrays)
+        tol = TOL32 if arrays[0].dtype == np.float32 else TOL
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: next_h", tol)
+        _close(plan, plan.call("item", result, 1, record=True), f"{name}: next_c", tol)
+
+
+@hidden_check("rnn_captioning.lstm_step_backward", unit="lstm_step_backward", cell="test_lstm_step_backward",
+              seed=6108, static=(forbid_loops("lstm_step_backward"),))
+def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, D, H in ((4, 5, 3), (2, 3, 6)):
+        x, prev_h, prev_c = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+        weights = _recurrent_weights(rng, D, H, 4)
+        dnext_h, dnext_c = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+        forward = run(plan, "lstm_step_forward", "lstm_step_forward", x, prev_h, prev_c, *weights)
+        cache = plan.call("item", forward, 2)
+        name = f"lstm_step_backward for N={N}, D={D}, H={H}"
+        grads = run(plan, name, "lstm_step_backward", dnext_h, dnext_c, cache)
+        _items(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name)
+
+
+@hidden_check("rnn_captioning.lstm_forward", unit="lstm_forward", cell="test_lstm_forward", seed=6109)
+def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
+    for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (3, 40, 5, 4, np.float64),
+                              (4, 5, 3, 2, np.float32)):
+        x, h0 = rng.normal(size=(N, T, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
+        weights = _recurrent_weights(rng, D, H, 4, dtype=dtype)
+        name = f"lstm_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
+        result = run_keeping_inputs(plan, name, "lstm_forward", x, h0, *weights)
+        _close(plan, plan.call("item", result, 0, record=True), f"{name}: h",
+               TOL_SEQ if dtype == np.float64 else TOL32)
+
+
+@hidden_check("rnn_captioning.lstm_backward", unit="lstm_backward", cell="test_lstm_backward", seed=6110)
+def lstm_backward(plan: Plan, rng: np.random.Generator) -> None:
+    # T = 30 with a forget gate near 1 (bias +2): the cell-state gradient carries far back in time.
+    for N, T, D, H, forget_bias in ((3, 5, 4, 6, 0.0), (2, 30, 3, 4, 2.0), (1, 2, 2, 2, 0.0)):
+        x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+        Wx, Wh, b = _recurrent_weights(rng, D, H, 4, scale=0.8)
+        b[H : 2 * H] += forget_bias
+        dh = rng.normal(size=(N, T, H))
+        cache = plan.call("item", run(plan, "lstm_forward", "lstm_forward", x, h0, Wx, Wh, b), 1)
+        name = f"lstm_backward for x of shape {(N, T, D)}, H={H}"
+        grads = run(plan, name, "lstm_backward", dh, cache)
+        _items(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+
+
+# ----------------------------------------------------------------------------------------------
+# CaptioningRNN
+
+
+def _random_params(rng, V, D, W, H, cell_type, scale=1.0):
+    g = 4 if cell_type == "lstm" else 1
+    return {
+        "W_embed": scale * rng.normal(size=(V, W)), "W_proj": scale * rng.normal(size=(D, H)) / np.sqrt(D),
+        "b_proj": 0.1 * rng.normal(size=H), "Wx": scale * rng.normal(size=(W, g * H)) / np.sqrt(W),
+        "Wh": scale * rng.normal(size=(H, g * H)) / np.sqrt(H), "b": 0.1 * rng.normal(size=g * H),
+        "W_vocab": scale * rng.normal(size=(H, V)) / np.sqrt(H), "b_vocab": 0.1 * rng.normal(size=V),
+    }
+
+
+def _padded_captions(rng, N, T, V):
+    """<START> words <END> <NULL>... with random lengths (some fill the whole row) and repeated words."""
+    captions = np.zeros((N, T), dtype=np.int32)
+    for row in range(N):
+        length = int(rng.integers(1, T - 1)) if row else T - 2
+        captions[row, 0] = VOCAB["<START>"]
+        captions[row, 1 : 1 + length] = rng.integers(3, V, size=length)
+        captions[row, 1 + length] = VOCAB["<END>"]
+    return captions
+
+
+def expect_raises(plan: Plan, ref: StepRef, name: str, error: str) -> None:
+    """The student's call raised error (e.g. "ValueError")."""
+
+    def expectation(student, reference):
+        result = student.get(ref.id, {})
+        message = result.get("error", "")
+        if not message.startswith(error):
+            got = f"it raised {message}" if message else "it returned without an error"
+            raise CheckFailure(f"{name}: expected {error}, but {got}")
+        return [f"{name}: raised {error}"]
+
+    plan.expectations.append(expectation)
+
+
+@hidden_check("rnn_captioning.CaptioningRNN_loss", unit="CaptioningRNN", cell="test_CaptioningRNN_loss", seed=6111)
+def captioning_rnn_loss(plan: Plan, rng: np.random.Generator) -> None:
+    V = len(VOCAB)
+    for seed, cell_type, (N, T, D, W, H) in ((6111, "rnn", (4, 9, 6, 5, 7)), (6112, "lstm", (3, 8, 5, 4, 6))):
+        plan.call("seed_numpy", seed)
+        net = f"CaptioningRNN(vocabulary of {V} words, input_dim={D}, wordvec_dim={W}, hidden_dim={H}, " \
+              f"cell_type={cell_type!r}, dtype=float64)"
+        model = run(plan, net, "CaptioningRNN", VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H,
+                    cell_type=cell_type, dtype="float64")
+        _close(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})")
+        plan.call(f"{model}.params.update", _random_params(rng, V, D, W, H, cell_type))
+        features, captions = rng.normal(size=(N, D)), _padded_captions(rng, N, T, V)
+        result = run(plan, f"{net}.loss", f"{model}.loss", features, captions)
+        plan.expect_close(plan.call("item", result, 0, record=True),
+                          f"{net}: loss on {N} captions of length {T} padded with <NULL>", TOL)
+        _close(plan, plan.call("item", result, 1, record=True), f"{net}: grads", TOL_SEQ)
+    bad = plan.call("CaptioningRNN", VOCAB, cell_type="gru", record=True)
+    expect_raises(plan, bad, "CaptioningRNN(..., cell_type='gru')", "ValueError")
+
+
+@hidden_check("rnn_captioning.CaptioningRNN_sample", unit="CaptioningRNN", cell="test_CaptioningRNN_sample",
+              seed=6113)
+def captioning_rnn_sample(plan: Plan, rng: np.random.Generator) -> None:
+    # Large random weights make every step's word depend on the word fed back, and a bias towards
+    # <END> ends most captions early at different steps; the rest must be <NULL>.
+    V, D, W, H, N = len(VOCAB), 6, 5, 8, 12
+    for cell_type, max_length, end_bias in (("rnn", 10, 2.5), ("lstm", 9, -0.5), ("lstm", 1, 0.0)):
+        model = plan.call("CaptioningRNN", VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+                          dtype="float64")
+        params = _random_params(rng, V, D, W, H, cell_type, scale=3.0)
+        params["b_vocab"][VOCAB["<END>"]] += end_bias
+        params["b_vocab"][[VOCAB["<START>"], VOCAB["<NULL>"]]] -= 5.0  # only words and <END> are sampled
+        plan.call(f"{model}.params.update", params)
+        features = rng.normal(size=(N, D))
+        captions = run(plan, f"CaptioningRNN({cell_type!r}).sample", f"{model}.sample", features,
+                       max_length=max_length)
+        plan.expect_equal(plan.call("item", [captions], 0, record=True),
+                          f"CaptioningRNN(cell_type={cell_type!r}).sample(features of shape {(N, D)}, "
+                          f"max_length={max_length}): captions")
+
+
+@cache
+def _training_data(num_train: int, num_val: int, num_features: int):
+    """Embedded captioning data: the first num_features (principal) feature dimensions, as float32."""
+    from ...data.captions_embedded import load_embedded_coco_data
+
+    data = load_embedded_coco_data(num_train, num_val)
+    train_features = data["train_features"][data["train_image_idxs"], :num_features]
+    return (np.ascontiguousarray(train_features), data["train_captions"],
+            np.ascontiguousarray(data["val_features"][:, :num_features]), data["val_captions"], data["word_to_idx"])
+
+
+def token_accuracy(generated: np.ndarray, references: np.ndarray, references_per_image: int = 2) -> float:
+    """Mean over images of the best, over the image's reference captions, fraction of reference tokens
+    (words and <END>, after <START>) that the generated caption has at the same position.
+
+    Inputs:
+    - generated: integer captions of shape (N, L), as CaptioningRNN.sample returns them
+    - references: integer captions of shape (N * references_per_image, T), <START> first
+    """
+    generated = np.asarray(generated)
+    targets = references[:, 1:]  # (R, T - 1)
+    length = min(generated.shape[1], targets.shape[1])
+    padded = np.zeros((generated.shape[0], targets.shape[1]), dtype=np.int64)
+    padded[:, :length] = generated[:, :length]
+    padded = np.repeat(padded, references_per_image, axis=0)
+    counted = targets != 0
+    accuracy = ((padded == targets) & counted).sum(axis=1) / counted.sum(axis=1)
+    return float(accuracy.reshape(-1, references_per_image).max(axis=1).mean())
+
+
+def expect_token_accuracy(plan: Plan, captions: StepRef, references: np.ndarray, name: str,
+                          below_reference: float = 0.05) -> None:
+    """The student's captions reach the reference model's token accuracy minus below_reference."""
+
+    def expectation(student, reference):
+        got = result_value(student, captions, name)
+        expected_shape = (len(references) // 2,)
+        if not isinstance(got, np.ndarray) or got.ndim != 2 or got.shape[0] != expected_shape[0] \
+                or got.dtype.kind not in "iu":
+            raise CheckFailure(f"{name}: expected integer captions of shape ({expected_shape[0]}, max_length), "
+                               f"got {getattr(got, 'dtype', type(got).__name__)} of shape {np.shape(got)}")
+        staff = token_accuracy(result_value(reference, captions, name, trusted=True), references)
+        accuracy, required = token_accuracy(got, references), staff - below_reference
+        context = f"the staff model reaches {staff:.3f}"
+        if not accuracy >= required:
+            raise CheckFailure(f"{name}: token accuracy {accuracy:.3f}, expected at least {required:.3f} ({context})")
+        return [f"{name}: token accuracy {accuracy:.3f} >= {required:.3f} ({context})"]
+
+    plan.expectations.append(expectation)
+
+
+TRAINING = {"num_train": 300, "num_val": 200, "num_features": 64, "hidden_dim": 32, "iterations": 60,
+            "learning_rate": 5e-2}
+
+
+@hidden_check("rnn_captioning.CaptioningRNN_training", unit="CaptioningRNN", cell="test_CaptioningRNN_training",
+              seed=6114)
+def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
+    cfg = TRAINING
+    train_features, train_captions, val_features, val_captions, word_to_idx = _training_data(
+        cfg["num_train"], cfg["num_val"], cfg["num_features"])
+    features = plan.call(f"{plan.call('item', [train_features], 0)}.astype", "float64")
+    captions = plan.call("item", [train_captions], 0)
+    plan.call("seed_numpy", 6114)
+    H = cfg["hidden_dim"]
+    model = run(plan, "CaptioningRNN(cell_type='lstm')", "CaptioningRNN", word_to_idx,
+                input_dim=cfg["num_features"], wordvec_dim=H, hidden_dim=H, cell_type="lstm", dtype="float64")
+    name = (f"LSTM CaptioningRNN trained by {cfg['iterations']} full-batch Adam steps on {len(train_captions)} "
+            f"embedded captions")
+    # Adam is the update rule of the student package (graded in an earlier assignment): only the
+    # model's loss is graded here. The first and last losses are compared with the reference's.
+    params = plan.call(f"{model}.params.copy")
+    names = ["W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab"]
+    weights = {key: plan.call("item", params, key) for key in names}
+    configs = {key: {"learning_rate": cfg["learning_rate"]} for key in names}
+    for iteration in range(1, cfg["iterations"] + 1):
+        if iteration == 1:  # recorded, so that an error in loss() is reported as such
+            result = run(plan, f"{name}: loss()", f"{model}.loss", features, captions)
+        else:
+            result = plan.call(f"{model}.loss", features, captions)
+        if iteration in (1, cfg["iterations"]):
+            # Adam divides by the root of tiny second moments, which amplifies 1e-15 differences.
+            tol = 1e-9 if iteration == 1 else 1e-5
+            plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss at step {iteration}", tol)
+        grads = plan.call("item", result, 1)
+        for key in names:
+            update = plan.call("adam", weights[key], plan.call("item", grads, key), configs[key])
+            weights[key], configs[key] = plan.call("item", update, 0), plan.call("item", update, 1)
+        plan.call(f"{model}.params.update", dict(weights))
+    val = plan.call(f"{plan.call('item', [val_features], 0)}.astype", "float64")
+    sampled = run(plan, f"{name}: sample", f"{model}.sample", val, max_length=12)
+    expect_token_accuracy(plan, plan.call("item", [sampled], 0, record=True), val_captions,
+                          f"{name}: captions of {cfg['num_val']} held-out images")
+
+
+# ----------------------------------------------------------------------------------------------
+
+PLANTED_BUGS = (
+    planted_bug(
+        "embedding_backward_without_accumulation", "word_embedding_backward",
+        "np.add.at(dW, x, dout)",
+        "dW[x] += dout",
+        {"test_word_embedding_backward", "test_CaptioningRNN_loss", "test_CaptioningRNN_training"},
+        "dW[x] += dout keeps one contribution of a repeated word instead of summing them",
+    ),
+    planted_bug(
+        "embedding_forward_loop", "word_embedding_forward",
+        "    out = W[x]  # (N, T, D)\n",
+        "    out = np.zeros((x.shape[0], x.shape[1], W.shape[1]), dtype=W.dtype)\n"
+        "    for n in range(x.shape[0]):\n"
+        "        for t in range(x.shape[1]):\n"
+        "            out[n, t] = W[x[n, t]]\n",
+        {"test_word_embedding_forward"}, "right values, but Python loops over the words",
+    ),
+    planted_bug(
+        "lstm_input_and_forget_gates_swapped", "lstm_step_forward",
+        "i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]),",
+        "f, i, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]),",
+        {"test_lstm_step_forward", "test_lstm_step_backward", "test_CaptioningRNN_sample",
+         "test_CaptioningRNN_training"},
+        "reads the forget gate from the first block and the input gate from the second (order is i, f, o, g)",
+    ),
+    planted_bug(
+        "rnn_backward_dx_of_hidden_size", "rnn_backward",
+        "dx = np.empty((N, T, D), dtype=dh.dtype)",
+        "dx = np.empty((N, T, H), dtype=dh.dtype)",
+        {"test_rnn_backward", "test_CaptioningRNN_loss"},
+        "allocates dx with the hidden size H instead of D (raises a broadcasting error when D != H)",
+    ),
+    planted_bug(
+        "sample_always_feeds_start", "CaptioningRNN",
+        "            x = W_embed[word]  # (N, W)\n",
+        "            x = W_embed[np.full(N, self._start)]  # (N, W)\n",
+        {"test_CaptioningRNN_sample", "test_CaptioningRNN_training"},
+        "feeds <START> at every step instead of the word it just sampled",
+    ),
+)
+
+ASSIGNMENT = Assignment(
+    "rnn_captioning",
+    notebooks=("rnn_captioning",),
+    units=(
+        Unit("rnn_step_forward", "rnn_layers"),
+        Unit("rnn_step_backward", "rnn_layers"),
+        Unit("rnn_forward", "rnn_layers"),
+        Unit("rnn_backward", "rnn_layers"),
+        Unit("word_embedding_forward", "rnn_layers"),
+        Unit("word_embedding_backward", "rnn_layers"),
+        Unit("lstm_step_forward", "rnn_layers"),
+        Unit("lstm_step_backward", "rnn_layers"),
+        Unit("lstm_forward", "rnn_layers"),
+        Unit("lstm_backward", "rnn_layers"),
+        Unit("CaptioningRNN", "classifiers.rnn"),
+    ),
+    planted_bugs=PLANTED_BUGS,
+    demo_bugs=("embedding_forward_loop", "rnn_backward_dx_of_hidden_size", "sample_always_feeds_start"),
+)

@@ -1,0 +1,6 @@
+"""Course package for the rnn_captioning assignment.
+
+Helpers (data loading, gradient checking, plotting) and the code you wrote in
+earlier assignments. Functions you implement in this or a later assignment
+are stubs that raise NotImplementedError; the notebooks define them.
+"""
