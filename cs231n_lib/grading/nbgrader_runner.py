@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import types
 from pathlib import Path
 
 
@@ -46,6 +48,9 @@ FORK_SERVER_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbclient", "cs231n_lib.grad
                        "cs231n_lib.grading.execute", "cs231n_lib.grading.kernel"]
 
 
+_MAIN_SWAP = threading.Lock()
+
+
 def _nbgrader_child(course_root: str, arguments: list[str], environment: dict[str, str], log_path: str) -> None:
     os.chdir(course_root)
     os.environ.clear()
@@ -76,7 +81,16 @@ def run_nbgrader_forked(course_root: Path, arguments: list[str], environment: di
     context.set_forkserver_preload(FORK_SERVER_PRELOAD)
     with tempfile.NamedTemporaryFile(prefix="nbgrader-", suffix=".log") as log:
         child = context.Process(target=_nbgrader_child, args=(str(course_root), arguments, environment, log.name))
-        child.start()
+        # multiprocessing re-imports the caller's __main__ in the child (a script without a
+        # `__name__ == "__main__"` guard would run again; `python - < script` cannot be found).
+        # The child needs nothing from it, so it is shown a blank __main__ while it starts.
+        with _MAIN_SWAP:
+            caller_main = sys.modules["__main__"]
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                child.start()
+            finally:
+                sys.modules["__main__"] = caller_main
         child.join(timeout)
         if child.is_alive():
             child.kill()
