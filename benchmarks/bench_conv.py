@@ -21,9 +21,9 @@ Run: .venv/bin/python benchmarks/bench_conv.py [--threads 1] [--repeats 7]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import best_time_after_warm_up as best_time
 
 CONV_CASES = (
     ("7x7 first layer", (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}),
@@ -32,14 +32,6 @@ CONV_CASES = (
 POOL_CASE = ((50, 32, 32, 32), {"pool_height": 2, "pool_width": 2, "stride": 2})
 
 
-def best_time(function, repeats: int) -> float:
-    function()  # warm-up: allocations, torch's kernel selection
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def conv_row(torch, dtype, case, repeats: int) -> tuple[str, float, float, float]:

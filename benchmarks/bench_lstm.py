@@ -16,20 +16,11 @@ Run: .venv/bin/python benchmarks/bench_lstm.py [--threads 1] [--repeats 10]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import best_time
 
 from cs231n_lib.rnn_layers import lstm_backward, lstm_forward
-
-
-def best_time(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def compare(dtype, torch_dtype, x, h0, Wx, Wh, b, dh, repeats):

@@ -1,49 +1,24 @@
-"""The batchnorm_dropout hidden checks in this process, with the notebook's imports in its namespace.
+"""The batchnorm_dropout hidden checks in this process, beyond the generic test_hidden_checks.
 
 fc_net_normalized_loss runs inside the student package's FullyConnectedNet and calls the layers of
-two_layer_net, which a notebook imports from `cs231n` rather than defining: so, unlike
-test_hidden_checks.notebook_namespace, the namespace here also holds what the notebook's own
-import statements bring in from release/batchnorm_dropout/cs231n.
+two_layer_net, which a notebook imports from `cs231n` rather than defining; the namespace holds
+what the notebook's own import statements bring in from release/batchnorm_dropout/cs231n.
 """
 
-import ast
-import sys
-
-import numpy as np
 import pytest
+from test_hidden_checks import notebook_namespace as notebook_namespace_of
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.checks import all_checks
-from cs231n_lib.grading.course import STUDENT_PACKAGE, get_assignment
+from cs231n_lib.grading.course import get_assignment
 from cs231n_lib.grading.judge import judge_in_process
-from cs231n_lib.grading.student_code import StudentCode, is_test_cell
 
 ASSIGNMENT, NOTEBOOK = "batchnorm_dropout", "batchnorm_dropout"
 
 
 def notebook_namespace(repo_root, nb):
-    """The notebook's import statements (from its student package), then its solution cells."""
-    namespace = {"np": np, "__name__": "__main__"}
-    for name in [m for m in sys.modules if m == STUDENT_PACKAGE or m.startswith(STUDENT_PACKAGE + ".")]:
-        del sys.modules[name]
-    sys.path.insert(0, str(repo_root / "release" / ASSIGNMENT))
-    try:
-        for cell in nb.cells:
-            if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("solution") or is_test_cell(cell):
-                continue
-            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                               for line in cell.source.splitlines())
-            imports = [node for node in ast.parse(source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
-            exec(compile(ast.Module(imports, []), "<imports>", "exec"), namespace)
-    finally:
-        sys.path.pop(0)
-    sources, ids = [], []
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            sources.append(cell.source)
-            ids.append(cell.metadata["nbgrader"]["grade_id"])
-            exec(compile(cell.source, "<cell>", "exec"), namespace)
-    return namespace, StudentCode(tuple(sources), tuple(ids))
+    """The notebook's imports from its student package, then its solution cells (see test_hidden_checks)."""
+    return notebook_namespace_of(nb, ASSIGNMENT)
 
 
 def verdicts(namespace, code):

@@ -185,3 +185,15 @@ def result_value(results: Results, ref: StepRef, name: str, trusted: bool = Fals
         return decode_value(result["value"])
     except (ValueError, KeyError, TypeError) as error:
         raise compare.CheckFailure(f"{name}: returned something that could not be read ({error})") from error
+
+
+def call_expecting_success(plan: Plan, name: str, target: str, *args, **kwargs) -> StepRef:
+    """plan.call(target, ...), recorded and expected not to raise: a failure names this call, not a later step."""
+    ref = plan.call(target, *args, record=True, **kwargs)
+
+    def expectation(student, reference):
+        result_value(student, ref, name)
+        return []
+
+    plan.expectations.append(expectation)
+    return ref

@@ -13,7 +13,7 @@ import numpy as np
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, result_value
+from ..plan import Plan, StepRef, call_expecting_success, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 
@@ -27,16 +27,7 @@ NOISE_DIM = 64
 DIGIT_PIXELS = 64
 
 
-def run(plan: Plan, name: str, target: str, *args, **kwargs) -> StepRef:
-    """plan.call(target, ...), expecting it not to raise: a failure names the call, not a later step."""
-    ref = plan.call(target, *args, record=True, **kwargs)
-
-    def expectation(student, reference):
-        result_value(student, ref, name)
-        return []
-
-    plan.expectations.append(expectation)
-    return ref
+run = call_expecting_success
 
 
 def _item(plan: Plan, ref: StepRef, key, name: str, tol: float = TOL) -> StepRef:

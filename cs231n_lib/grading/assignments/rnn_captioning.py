@@ -377,6 +377,50 @@ def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
                           f"{name}: captions of {cfg['num_val']} held-out images")
 
 
+# What the notebook's own training leaves: its `lstm_model`, trained on the embedded data that
+# load_coco_data() returns by default (2000 training and 500 validation images), captions the
+# held-out images. The reference has no trained model; the bound is the notebook's visible one.
+NOTEBOOK_DATA = {"num_train": 2000, "num_val": 500}
+MIN_TOKEN_ACCURACY = 0.85
+
+
+@cache
+def _notebook_validation_set():
+    from ...data.captions_embedded import load_embedded_coco_data
+
+    data = load_embedded_coco_data(NOTEBOOK_DATA["num_train"], NOTEBOOK_DATA["num_val"])
+    return data["val_features"], data["val_captions"]
+
+
+def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarray, name: str) -> None:
+    """The student's captions of held-out images reach MIN_TOKEN_ACCURACY (the reference is not consulted)."""
+
+    def expectation(student, reference):
+        got = result_value(student, captions, name)
+        count = len(references) // 2
+        if not isinstance(got, np.ndarray) or got.ndim != 2 or got.shape[0] != count or got.dtype.kind not in "iu":
+            raise CheckFailure(f"{name}: expected integer captions of shape ({count}, max_length), "
+                               f"got {getattr(got, 'dtype', type(got).__name__)} of shape {np.shape(got)}")
+        accuracy = token_accuracy(got, references)
+        context = "the staff model reaches about 0.94"
+        if not accuracy >= MIN_TOKEN_ACCURACY:
+            raise CheckFailure(f"{name}: token accuracy {accuracy:.3f}, expected at least {MIN_TOKEN_ACCURACY} "
+                               f"({context}): check sample(), or train longer")
+        return [f"{name}: token accuracy {accuracy:.3f} >= {MIN_TOKEN_ACCURACY} ({context})"]
+
+    plan.expectations.append(expectation)
+
+
+# unit= names the notebook global this check grades (the model the training cell leaves).
+@hidden_check("rnn_captioning.notebook_lstm_captions", unit="lstm_model", cell="test_CaptioningRNN_training",
+              seed=6115)
+def notebook_lstm_captions(plan: Plan, rng: np.random.Generator) -> None:
+    features, references = _notebook_validation_set()
+    name = f"captions that your trained lstm_model samples for the {len(features)} held-out validation images"
+    sampled = run(plan, name, "lstm_model.sample", features, max_length=16)
+    expect_notebook_captions(plan, plan.call("item", [sampled], 0, record=True), references, name)
+
+
 # ----------------------------------------------------------------------------------------------
 
 PLANTED_BUGS = (

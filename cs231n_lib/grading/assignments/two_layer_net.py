@@ -14,7 +14,7 @@ import numpy as np
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, result_value
+from ..plan import Plan, StepRef, call_expecting_success, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 
@@ -85,16 +85,7 @@ def expect_accuracy_at_least(plan: Plan, scores: StepRef, labels: np.ndarray, na
     plan.expectations.append(expectation)
 
 
-def run(plan: Plan, name: str, target: str, *args, **kwargs) -> StepRef:
-    """plan.call(target, ...), expecting it not to raise: a failure names the call, not a later step."""
-    ref = plan.call(target, *args, record=True, **kwargs)
-
-    def expectation(student, reference):
-        result_value(student, ref, name)
-        return []
-
-    plan.expectations.append(expectation)
-    return ref
+run = call_expecting_success
 
 
 def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays) -> StepRef:
