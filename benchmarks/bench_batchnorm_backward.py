@@ -8,24 +8,17 @@ autograd through its own batch norm on the same data for scale (if torch is inst
 """
 
 import os
-import time
 
 import numpy as np
+from timing import best_time
 
 from cs231n_lib.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
 
 SHAPES = [(50, 100), (100, 500), (256, 1024), (1024, 4096)]
 
 
-def best_seconds(function, repeat=30, budget=2.0):
-    times, started = [], time.perf_counter()
-    for _ in range(repeat):
-        t = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - t)
-        if time.perf_counter() - started > budget:
-            break
-    return min(times)
+def best_seconds(function):
+    return best_time(function, repeats=30, budget=2.0)
 
 
 def torch_seconds(x, gamma, dout):

@@ -34,7 +34,7 @@ def _run_imports(nb, assignment, namespace):
     import sys
 
     from cs231n_lib.grading.course import REPO_ROOT, STUDENT_PACKAGE
-    from cs231n_lib.grading.student_code import is_test_cell
+    from cs231n_lib.grading.student_code import _without_magics, is_test_cell
 
     for name in [m for m in sys.modules if m == STUDENT_PACKAGE or m.startswith(STUDENT_PACKAGE + ".")]:
         del sys.modules[name]  # another assignment's student package
@@ -43,9 +43,8 @@ def _run_imports(nb, assignment, namespace):
         for cell in nb.cells:
             if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("solution") or is_test_cell(cell):
                 continue
-            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                               for line in cell.source.splitlines())
-            imports = [node for node in ast.parse(source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+            tree = ast.parse(_without_magics(cell.source))
+            imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
             exec(compile(ast.Module(imports, []), "<imports>", "exec"), namespace)
     finally:
         sys.path.pop(0)
@@ -122,8 +121,7 @@ def _bug_cases():
     for assignment in assignments():
         for bug in assignment.planted_bugs:
             if not bug.hangs:
-                notebook = next(n for n in assignment.notebooks if n == bug.notebook) if bug.notebook else \
-                    assignment.notebooks[0]
+                notebook = bug.notebook or assignment.notebooks[0]
                 yield pytest.param(assignment.name, notebook, bug, id=f"{assignment.name}-{bug.name}")
 
 

@@ -13,6 +13,9 @@ from tqdm import tqdm
 from .course import get_assignment
 from .nbgrader_runner import run_nbgrader
 
+# Written next to each graded submission by parallel autograde: fingerprint, outcome, seconds.
+STATE_FILE = ".cs231n-autograde.json"
+
 
 @dataclass(frozen=True)
 class GradingRun:
@@ -51,6 +54,17 @@ def _failure_summary(log: str) -> str:
         return "nbgrader autograde failed; see its log"
     line = candidates[-1]
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+def verdict(returncode: int | None, log: str, problems: list[str], wall_clock: float | None = None) -> tuple[bool, str]:
+    """(graded without error, why not): a problem with the files wins, then the wall-clock limit, then the log."""
+    if problems:
+        return False, "; ".join(problems)
+    if returncode is None:
+        return False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
+    if grading_failed(returncode, log):
+        return False, _failure_summary(log)
+    return True, ""
 
 
 def submission_problems(course_root: Path, assignment: str, student: str) -> list[str]:
@@ -95,8 +109,6 @@ def autograde(
             arguments.append("--force")
         problems = submission_problems(course_root, assignment, student)
         completed = run_nbgrader(course_root, *arguments, check=False, fork=fork)
-        log = completed.stdout + completed.stderr
-        ok = not grading_failed(completed.returncode, log) and not problems
-        message = "; ".join(problems) if problems else ("" if ok else _failure_summary(log))
+        ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems)
         runs.append(GradingRun(student, time.perf_counter() - started, ok, message))
     return runs

@@ -28,8 +28,6 @@ from traitlets import CaselessStrEnum, Integer, List, Unicode
 
 from .course import STUDENT_PACKAGE
 
-REFERENCE_PACKAGE = "cs231n_lib"
-
 # Runs as `python -c BOOTSTRAP -f <connection file>` before anything of the student's.
 BOOTSTRAP = r"""
 import os, resource, sys
@@ -89,7 +87,7 @@ def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: l
     # The interpreter and its packages stay visible even when they live inside a hidden folder
     # or under /tmp (a checkout in a temporary directory).
     for path in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-        if any(_inside(path, h) for h in [Path("/tmp"), *hidden]):
+        if any(path.is_relative_to(h.resolve()) for h in [Path("/tmp"), *hidden]):
             command += ["--ro-bind", str(path), str(path)]
     command += ["--bind", str(work_dir), str(work_dir), "--bind", str(socket_dir), str(socket_dir)]
     # A source notebook's copy of the student package is a link into release/ (see release.py);
@@ -107,14 +105,6 @@ def sandbox_command(executable: str, work_dir: Path, socket_dir: Path, hidden: l
                 # --die-with-parent ends the kernel with the grader instead.
                 "--unsetenv", "JPY_PARENT_PID", "--die-with-parent", "--new-session"]
     return command
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 class GraderKernelManager(AsyncKernelManager):

@@ -22,18 +22,26 @@ def nbgrader_environment() -> dict[str, str]:
     return environment
 
 
-def run_nbgrader(course_root: Path, *arguments: str, check: bool = True,
-                 fork: bool = True) -> subprocess.CompletedProcess:
+def run_nbgrader(course_root: Path, *arguments: str, check: bool = True, fork: bool = True,
+                 environment: dict[str, str] | None = None,
+                 timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGUMENTS` in course_root: forked from the fork server when it can (see below; stdout
-    then holds stdout and stderr together), else (or with fork=False) as a plain subprocess."""
+    then holds stdout and stderr together), else (or with fork=False) as a plain subprocess.
+
+    environment defaults to nbgrader_environment(); past timeout seconds the run is killed and its
+    returncode is None.
+    """
     command = [sys.executable, "-m", "nbgrader", *arguments]
+    environment = nbgrader_environment() if environment is None else environment
     if fork and can_fork_graders():
-        returncode, log = run_nbgrader_forked(course_root, list(arguments), nbgrader_environment(), timeout=None)
+        returncode, log = run_nbgrader_forked(course_root, list(arguments), environment, timeout)
         completed = subprocess.CompletedProcess(command, returncode, log, "")
     else:
-        completed = subprocess.run(
-            command, cwd=course_root, env=nbgrader_environment(), capture_output=True, text=True
-        )
+        try:
+            completed = subprocess.run(command, cwd=course_root, env=environment, capture_output=True, text=True,
+                                       timeout=timeout)
+        except subprocess.TimeoutExpired:
+            completed = subprocess.CompletedProcess(command, None, "", "")
     if check and completed.returncode != 0:
         log = (completed.stdout + completed.stderr).strip().splitlines()
         tail = "\n".join(log[-25:])

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -31,13 +28,11 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
-from .autograde import GradingRun, _failure_summary, grading_failed, submission_problems, submitted_students
+from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
 from .gradebook import gradebook_url
-from .nbgrader_runner import can_fork_graders, nbgrader_environment, run_nbgrader_forked
+from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
-
-STATE_FILE = ".cs231n-autograde.json"
 
 
 @dataclass(frozen=True)
@@ -65,9 +60,7 @@ def build_template(course_root: Path, assignment: str) -> CourseTemplate:
         root = Path(scratch)
         shutil.copy(course_root / "nbgrader_config.py", root)
         shutil.copytree(course_root / "source" / assignment, root / "source" / assignment, symlinks=True)
-        environment = {"CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
-        with _environment(environment):
-            release(root, assignment)
+        release(root, assignment, environment=scratch_environment(root))
         files = {"nbgrader_config.py": (root / "nbgrader_config.py").read_bytes(),
                  "gradebook.db": (root / "gradebook.db").read_bytes()}
         for top in ("source", "release"):
@@ -77,23 +70,9 @@ def build_template(course_root: Path, assignment: str) -> CourseTemplate:
     return CourseTemplate(assignment, files)
 
 
-class _environment:
-    """Set environment variables for a block (the nbgrader subprocesses inherit them)."""
-
-    def __init__(self, values: dict[str, str]):
-        self.values, self.saved = values, {}
-
-    def __enter__(self):
-        for key, value in self.values.items():
-            self.saved[key] = os.environ.get(key)
-            os.environ[key] = value
-
-    def __exit__(self, *exc):
-        for key, value in self.saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def scratch_environment(root: Path) -> dict[str, str]:
+    """nbgrader's environment with the gradebook of the throwaway course at root."""
+    return {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
 
 
 def submission_files(course_root: Path, assignment: str, student: str) -> dict[str, bytes]:
@@ -126,37 +105,16 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         problems = submission_problems(root, assignment, student)
-        environment = nbgrader_environment()
-        environment["CS231N_DB_URL"] = f"sqlite:///{root / 'gradebook.db'}?timeout=60"
-        arguments = ["autograde", assignment, f"--student={student}", "--force", "--log-level=WARN",
-                     *extra_arguments]
-        returncode, log = _run_autograde(root, arguments, environment, wall_clock)
-        if returncode is None:
-            ok, message = False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
-        else:
-            ok = not grading_failed(returncode, log)
-            message = "" if ok else _failure_summary(log)
-        if problems:
-            ok, message = False, "; ".join(problems)
+        completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
+                                 "--log-level=WARN", *extra_arguments, check=False,
+                                 environment=scratch_environment(root), timeout=wall_clock)
+        ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
         graded = root / "autograded" / student / assignment
         notebooks = {p.stem: p.read_text() for p in sorted(graded.glob("*.ipynb"))}
         timestamp_file = submitted / "timestamp.txt"
         timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
     return SubmissionResult(student, ok, message, time.perf_counter() - started, fingerprint(files), notebooks,
                             timestamp)
-
-
-def _run_autograde(root: Path, arguments: list[str], environment: dict[str, str],
-                   wall_clock: float) -> tuple[int | None, str]:
-    """nbgrader's command line in a forked child (no import cost), or a subprocess where forking is not allowed."""
-    if can_fork_graders():
-        return run_nbgrader_forked(root, arguments, environment, wall_clock)
-    try:
-        completed = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=root, env=environment,
-                                   capture_output=True, text=True, timeout=wall_clock)
-    except subprocess.TimeoutExpired:
-        return None, ""
-    return completed.returncode, completed.stdout + completed.stderr
 
 
 def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:

@@ -197,3 +197,8 @@ def call_expecting_success(plan: Plan, name: str, target: str, *args, **kwargs) 
 
     plan.expectations.append(expectation)
     return ref
+
+
+def held(plan: Plan, value) -> StepRef:
+    """value as a step result, so that the following calls share one object (e.g. a bn_param they update)."""
+    return plan.call("item", [value], 0)

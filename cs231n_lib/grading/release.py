@@ -33,18 +33,21 @@ def link_package_into_source(course_root: Path, assignment: str) -> None:
     link.symlink_to(Path("..", "..", "release", assignment, STUDENT_PACKAGE))
 
 
-def release(course_root: Path, assignment: str) -> list[Path]:
-    """Regenerate release/<assignment>/ and solutions/<assignment>/; return the notebooks written."""
+def release(course_root: Path, assignment: str, environment: dict[str, str] | None = None) -> list[Path]:
+    """Regenerate release/<assignment>/ and solutions/<assignment>/; return the notebooks written.
+
+    environment: of the nbgrader runs (default: this process's, see nbgrader_runner.nbgrader_environment).
+    """
     spec = get_assignment(assignment)
     release_dir = course_root / "release" / assignment
     solution_dir = course_root / "solutions" / assignment
     for directory in (release_dir, solution_dir):
         if directory.exists():
             shutil.rmtree(directory)
-    run_nbgrader(course_root, "generate_assignment", assignment, "--force", "--log-level=WARN")
+    run_nbgrader(course_root, "generate_assignment", assignment, "--force", "--log-level=WARN", environment=environment)
     build_student_package(assignment, release_dir)
     link_package_into_source(course_root, assignment)
-    run_nbgrader(course_root, "generate_solution", assignment, "--force", "--log-level=WARN")
+    run_nbgrader(course_root, "generate_solution", assignment, "--force", "--log-level=WARN", environment=environment)
     build_student_package(assignment, solution_dir)
     written = []
     for notebook_name in spec.notebooks:

@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from .autograde import GradingRun
+from .autograde import STATE_FILE, GradingRun
 from .gradebook import StudentScores
 
 
@@ -97,7 +97,7 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
     graded = course_root / "autograded"
     for directory in sorted(graded.glob(f"*/{assignment}")):
         student = directory.parent.name
-        state_file = directory / ".cs231n-autograde.json"
+        state_file = directory / STATE_FILE
         if state_file.exists():
             state = json.loads(state_file.read_text())
             if not state.get("ok", True):

@@ -20,18 +20,13 @@ import numpy as np
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, RandomNormal, StepRef
+from ..plan import Plan, RandomNormal, StepRef, held
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .two_layer_net import TOL, TOL32, _close, expect_dtypes, run
 
 # Float64 results are compared at 1e-9 (TOL): a different but correct formula for the same
 # normalization differs by ~1e-13 relative; a wrong one by far more than 1e-3.
-
-
-def _held(plan: Plan, value) -> StepRef:
-    """value as a step result: one object the following calls share (e.g. a bn_param they update)."""
-    return plan.call("item", [value], 0)
 
 
 def _forward(plan: Plan, unit: str, x, gamma, beta, param, name: str) -> tuple[StepRef, StepRef]:
@@ -80,7 +75,7 @@ def batchnorm_forward_running(plan: Plan, rng: np.random.Generator) -> None:
                          ("from given running averages with momentum 0.5",
                           {"mode": "train", "momentum": 0.5, "running_mean": rng.normal(size=D),
                            "running_var": rng.uniform(0.5, 2.0, size=D)})):
-        bn_param = _held(plan, param)
+        bn_param = held(plan, param)
         for step in range(1, 4):
             x = rng.normal(size=(N, D)) * rng.uniform(0.5, 3, size=D) + rng.normal(size=D)
             _forward(plan, "batchnorm_forward", x, gamma, beta, bn_param, f"batchnorm_forward step {step}")

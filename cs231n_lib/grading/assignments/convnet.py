@@ -17,7 +17,7 @@ import numpy as np
 
 from ..checks import hidden_check
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef
+from ..plan import Plan, StepRef, held
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .two_layer_net import TOL, TOL32, _close, expect_dtypes, run
@@ -174,11 +174,6 @@ def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
 # Spatial batch norm and group norm (vectorized: no Python loops)
 
 
-def _held(plan: Plan, value) -> StepRef:
-    """value as a step result: one object the following calls share (a bn_param they update)."""
-    return plan.call("item", [value], 0)
-
-
 @hidden_check("convnet.spatial_batchnorm_forward", unit="spatial_batchnorm_forward",
               cell="test_spatial_batchnorm_forward", seed=5520, static=(forbid_loops("spatial_batchnorm_forward"),))
 def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
@@ -186,7 +181,7 @@ def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         N, C, H, W = x_shape
         x = 3 * rng.normal(size=x_shape) + rng.normal(size=(1, C, 1, 1)) * 5
         gamma, beta = rng.normal(size=C), rng.normal(size=C)
-        bn_param = _held(plan, {"mode": "train", "momentum": 0.8,
+        bn_param = held(plan, {"mode": "train", "momentum": 0.8,
                                 "running_mean": rng.normal(size=C), "running_var": rng.uniform(0.5, 2, size=C)})
         name = f"spatial_batchnorm_forward in train mode for x {x_shape}"
         result = _run_keeping_arrays(plan, name, "spatial_batchnorm_forward", x, gamma, beta, bn_param)

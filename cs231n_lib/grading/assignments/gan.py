@@ -13,7 +13,7 @@ import numpy as np
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, call_expecting_success, result_value
+from ..plan import Plan, StepRef, call_expecting_success, held, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 
@@ -44,11 +44,6 @@ def _params(rng: np.random.Generator, dims: list[int], scale: float = 0.3) -> di
     return params
 
 
-def _held(plan: Plan, value) -> StepRef:
-    """A step holding value (e.g. a dict of arrays), so later calls receive the same object."""
-    return plan.call("item", [value], 0)
-
-
 # ----------------------------------------------------------------------------------------------
 # Noise and activations
 
@@ -72,10 +67,10 @@ def _activation_forward(plan: Plan, rng: np.random.Generator, unit: str, **kwarg
              np.array([[-2.0, -0.0, 0.0, 1e-9, -1e-9, 40.0, -40.0]])]
     for x in cases:
         name = f"{unit} on x of shape {x.shape}" + (f" with {kwargs}" if kwargs else "")
-        held = _held(plan, x)
-        result = run(plan, name, unit, held, **kwargs)
+        shared_x = held(plan, x)
+        result = run(plan, name, unit, shared_x, **kwargs)
         _item(plan, result, 0, f"{name}: out")
-        after = plan.call("item", [held], 0, record=True)
+        after = plan.call("item", [shared_x], 0, record=True)
         plan.expect_equal(after, f"{name}: x after the call (it must not be modified)")
 
 
@@ -118,12 +113,12 @@ def tanh_backward(plan: Plan, rng: np.random.Generator) -> None:
 
 def _loss_results(plan: Plan, name: str, unit: str, *args, num_gradients: int | None = None) -> None:
     """Compare the loss and its gradients (one per argument unless num_gradients); inputs must stay unchanged."""
-    held = [_held(plan, a) for a in args]
-    result = run(plan, name, unit, *held)
+    inputs = [held(plan, a) for a in args]
+    result = run(plan, name, unit, *inputs)
     plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss", TOL)
     for index in range(1, (len(args) if num_gradients is None else num_gradients) + 1):
         _item(plan, result, index, f"{name}: gradient {index} (with respect to argument {index - 1})")
-    for position, array in enumerate(held):
+    for position, array in enumerate(inputs):
         after = plan.call("item", [array], 0, record=True)
         plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
 
@@ -186,10 +181,10 @@ def _network(plan: Plan, rng: np.random.Generator, which: str, cases) -> None:
     for N, dims in cases:
         params = _params(rng, dims)
         x = rng.uniform(-1, 1, size=(N, dims[0]))
-        held = _held(plan, params)
+        shared_params = held(plan, params)
         shape = " -> ".join(map(str, dims))
         name = f"{which}_forward on ({N}, {dims[0]}) inputs, layers {shape}"
-        forward = run(plan, name, f"{which}_forward", x, held)
+        forward = run(plan, name, f"{which}_forward", x, shared_params)
         out = _item(plan, forward, 0, f"{name}: output")
         cache = plan.call("item", forward, 1)
         dout = rng.normal(size=(N,) if which == "discriminator" else (N, dims[-1]))
@@ -257,8 +252,8 @@ def gan_train_step(plan: Plan, rng: np.random.Generator) -> None:
         D0, G0 = _params(rng, [pixels, hidden, hidden, 1]), _params(rng, [noise_dim, hidden, hidden, pixels])
         x_real = rng.uniform(-1, 1, size=(N, pixels))
         z_d, z_g = rng.uniform(-1, 1, size=(N, noise_dim)), rng.uniform(-1, 1, size=(M, noise_dim))
-        D, G = _held(plan, D0), _held(plan, G0)
-        D_configs, G_configs = _held(plan, _configs(D0)), _held(plan, _configs(G0))
+        D, G = held(plan, D0), held(plan, G0)
+        D_configs, G_configs = held(plan, _configs(D0)), held(plan, _configs(G0))
         name = f"gan_train_step with loss={loss!r}"
         for step in (1, 2):
             result = run(plan, f"{name}, step {step}", "gan_train_step", x_real, z_d, z_g, D, G, D_configs,
@@ -303,7 +298,7 @@ def train_gan(plan: Plan, rng: np.random.Generator) -> None:
     X = rng.uniform(-1, 1, size=(40, pixels))
     for loss, num_iterations, batch_size, show_every, seed in (("vanilla", 7, 6, 3, 5), ("ls", 4, 9, 2, 17)):
         D, G = _params(rng, [pixels, hidden, hidden, 1]), _params(rng, [noise_dim, hidden, hidden, pixels])
-        D, G = _held(plan, D), _held(plan, G)
+        D, G = held(plan, D), held(plan, G)
         name = (f"train_gan(loss={loss!r}, num_iterations={num_iterations}, batch_size={batch_size}, "
                 f"show_every={show_every}, num_samples=4, seed={seed}) on ({len(X)}, {pixels}) images")
         history = run(plan, name, "train_gan", X, D, G, loss=loss, num_iterations=num_iterations,

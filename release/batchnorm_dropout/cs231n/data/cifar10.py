@@ -33,8 +33,9 @@ CIFAR10_KNOWN_HASH = 'md5:c58f30108f718f92721af3b95e74349a'
 
 # Where to look when no directory is given, in this order.
 CIFAR10_DIR_ENV = 'CIFAR10_DIR'
-DEFAULT_CIFAR10_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'datasets', CIFAR10_FOLDER)
+# The package's own datasets/ folder (cs231n/datasets in a student package), for every dataset.
+DATASETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'datasets')
+DEFAULT_CIFAR10_DIR = os.path.join(DATASETS_DIR, CIFAR10_FOLDER)
 
 _HOW_TO_GET_CIFAR10 = (
     "to get CIFAR-10, run fetch_CIFAR10('<folder>') (needs internet and pooch), or download "

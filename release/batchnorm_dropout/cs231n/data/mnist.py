@@ -20,6 +20,8 @@ import os
 
 import numpy as np
 
+from .cifar10 import DATASETS_DIR
+
 MNIST_FILES = {
     'train_images': 'train-images-idx3-ubyte',
     'train_labels': 'train-labels-idx1-ubyte',
@@ -27,8 +29,7 @@ MNIST_FILES = {
     'test_labels': 't10k-labels-idx1-ubyte',
 }
 MNIST_DIR_ENV = 'MNIST_DIR'
-DEFAULT_MNIST_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'datasets', 'MNIST', 'raw')
+DEFAULT_MNIST_DIR = os.path.join(DATASETS_DIR, 'MNIST', 'raw')
 
 # idx type code -> numpy dtype (big-endian where it matters)
 IDX_DTYPES = {0x08: np.dtype('u1'), 0x09: np.dtype('i1'), 0x0B: np.dtype('>i2'),

@@ -182,6 +182,14 @@ def image_features(images, pca_features=True):
     return features.astype(np.float32)
 
 
+def subsample_train(data, max_train):
+    """Keep max_train training captions of data, drawn at random with np.random (CS231n's recipe)."""
+    if max_train is not None:
+        keep = np.random.randint(data["train_captions"].shape[0], size=max_train)
+        data["train_captions"] = data["train_captions"][keep]
+        data["train_image_idxs"] = data["train_image_idxs"][keep]
+
+
 def load_embedded_coco_data(num_train=2000, num_val=500, max_train=None, pca_features=True):
     """The embedded captioning dataset, in the dict layout of load_coco_data.
 
@@ -206,10 +214,7 @@ def load_embedded_coco_data(num_train=2000, num_val=500, max_train=None, pca_fea
         data[f"{split}_urls"] = np.array([f"embedded://{split}/{i}" for i in range(count)])
     data["idx_to_word"] = list(IDX_TO_WORD)
     data["word_to_idx"] = dict(WORD_TO_IDX)
-    if max_train is not None:
-        keep = np.random.randint(data["train_captions"].shape[0], size=max_train)
-        data["train_captions"] = data["train_captions"][keep]
-        data["train_image_idxs"] = data["train_image_idxs"][keep]
+    subsample_train(data, max_train)
     data["source"] = (f"embedded captioning dataset: {num_train} training and {num_val} validation images "
                       f"of two coloured shapes, two captions each")
     return data

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .captions_embedded import load_embedded_coco_data
+from .captions_embedded import load_embedded_coco_data, subsample_train
+from .cifar10 import DATASETS_DIR
 
 CAPTION_FILE = "coco2014_captions.h5"
 
@@ -32,7 +33,7 @@ def coco_search_dirs():
     dirs = []
     if os.environ.get("COCO_CAPTIONING_DIR"):
         dirs.append(Path(os.environ["COCO_CAPTIONING_DIR"]))
-    dirs.append(Path(__file__).resolve().parents[1] / "datasets" / "coco_captioning")
+    dirs.append(Path(DATASETS_DIR) / "coco_captioning")
     return dirs
 
 
@@ -99,11 +100,7 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, num_embedde
         with open(directory / f"{split}2014_urls.txt") as f:
             data[f"{split}_urls"] = np.asarray([line.strip() for line in f])
 
-    if max_train is not None:
-        num_train = data["train_captions"].shape[0]
-        mask = np.random.randint(num_train, size=max_train)
-        data["train_captions"] = data["train_captions"][mask]
-        data["train_image_idxs"] = data["train_image_idxs"][mask]
+    subsample_train(data, max_train)
     data["source"] = f"COCO captioning data from {directory}"
     return data
 
