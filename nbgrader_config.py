@@ -51,7 +51,7 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
-    "cs231n_lib.grading.preprocessors.DropBrokenGradingMetadata",
+    "cs231n_lib.grading.grading_folder.DropBrokenGradingMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -59,14 +59,14 @@ c.Autograde.sanitize_preprocessors = [
 
 # The kernel computes, the grader judges: see cs231n_lib/grading/preprocessors.py.
 c.Autograde.autograde_preprocessors = [
-    "cs231n_lib.grading.preprocessors.PrepareGradingDirectory",
+    "cs231n_lib.grading.grading_folder.PrepareGradingDirectory",
     "cs231n_lib.grading.preprocessors.InjectHiddenChecks",
     "cs231n_lib.grading.execute.ResilientExecute",
     "cs231n_lib.grading.preprocessors.JudgeHiddenChecks",
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
-    "cs231n_lib.grading.preprocessors.LimitOutputSize",
+    "cs231n_lib.grading.grading_folder.LimitOutputSize",
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
