@@ -14,3 +14,21 @@ os.environ.setdefault("MPLBACKEND", "agg")
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture
+def outside_tmp():
+    """A scratch folder outside /tmp, where courses normally live.
+
+    The grading sandbox gives each kernel a private /tmp, which would hide a course kept under
+    /tmp and mask isolation mistakes; tests of isolation put their course here instead.
+    """
+    import shutil
+    import tempfile
+
+    base = Path(os.environ.get("CS231N_OUTSIDE_TMP", "/var/tmp"))
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="cs231n-test-", dir=base)).resolve()
+    assert not folder.is_relative_to("/tmp"), f"{folder} is under /tmp; set CS231N_OUTSIDE_TMP"
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
