@@ -33,6 +33,14 @@ def planned_submissions(assignment):
     return plan
 
 
+def planned_alternatives(assignment):
+    """student -> (notebook, planted alternative names), a few alternatives per submission."""
+    spec = get_assignment(assignment)
+    groups = samples.alternative_groups(spec.planted_alternatives)
+    return {f"alternatives-{index}": (group[0].notebook or spec.notebooks[0], tuple(a.name for a in group))
+            for index, group in enumerate(groups, start=1)}
+
+
 @pytest.fixture(scope="session")
 def graded_course(request, tmp_path_factory, repo_root):
     """One course with every assignment released and its sample submissions, graded two at a time.
@@ -58,6 +66,14 @@ def graded_course(request, tmp_path_factory, repo_root):
             samples.write_submission(root, student, spec.name, notebooks)
             by_student[student] = bugs
             jobs.append((not any(bug.hangs for bug in bugs), spec.name, student))
+        for student, (notebook, names) in planned_alternatives(spec.name).items():
+            alternatives = [samples.get_alternative(spec.name, name) for name in names]
+            notebooks = {n: samples.with_alternatives(samples.solution_submission(root, spec.name, n, []),
+                                                      alternatives if n == notebook else [])
+                         for n in spec.notebooks}
+            samples.write_submission(root, student, spec.name, notebooks)
+            by_student[student] = []
+            jobs.append((True, spec.name, student))
         samples.write_submission(root, "release", spec.name,
                                  {n: samples.release_notebook(root, spec.name, n) for n in spec.notebooks})
         jobs.append((True, spec.name, "release"))
@@ -100,6 +116,22 @@ def test_solution_earns_full_marks(graded):
     for student in graded.bugs:
         if student.startswith("solution"):
             assert graded.rows[student].cells == graded.cells
+
+
+def test_planted_alternatives_earn_full_marks(graded):
+    """Correct implementations written differently from the reference keep every point."""
+    groups = planned_alternatives(graded.assignment)
+    for student, (_, names) in groups.items():
+        lost = {cell: score for cell, score in graded.rows[student].cells.items() if score != graded.cells[cell]}
+        assert not lost, (student, names, lost)
+
+
+def test_every_graded_unit_has_two_planted_alternatives(graded):
+    spec = get_assignment(graded.assignment)
+    counts = {unit.name: 0 for unit in spec.units}
+    for alternative in spec.planted_alternatives:
+        counts[alternative.unit] = counts.get(alternative.unit, 0) + 1
+    assert {unit: n for unit, n in counts.items() if n < 2} == {}
 
 
 def test_untouched_release_earns_zero(graded):

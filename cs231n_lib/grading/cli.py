@@ -21,7 +21,7 @@ def _assignments(names: list[str]) -> list[str]:
 def cmd_sync(args: argparse.Namespace) -> int:
     from .sync import sync
 
-    drifts = sync(args.root, check_only=args.check)
+    drifts = sync(args.root, check_only=args.check, names=_assignments(args.assignments))
     for drift in drifts:
         print(f"{drift.notebook}: {drift.unit}: {drift.problem}")
     if args.check and drifts:
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = verbs.add_parser("sync", help="copy reference solutions from cs231n_lib into source notebooks")
     sync.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    sync.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     sync.set_defaults(run=cmd_sync)
 
     release = verbs.add_parser("release", help="generate release/ and solutions/ with nbgrader")

@@ -43,6 +43,9 @@ class Assignment:
     units: tuple[Unit, ...]
     planted_bugs: tuple[Any, ...] = field(default=())  # samples.PlantedBug
     demo_bugs: tuple[str, ...] = field(default=())  # names of planted bugs the demo's buggy student has
+    # Correct implementations written differently from the reference (samples.PlantedAlternative):
+    # each must keep full marks.
+    planted_alternatives: tuple[Any, ...] = field(default=())
 
 
 @cache

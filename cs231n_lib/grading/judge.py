@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
+from threadpoolctl import threadpool_limits
+
 from .checks import Check, get_check
 from .compare import CheckFailure
 from .course import reference_namespace
@@ -21,13 +23,26 @@ class Verdict:
     lines: tuple[str, ...]  # what was compared, or the one reason it failed
 
 
+# The student's kernel runs with one BLAS thread (kernel.KERNEL_ENVIRONMENT). The reference runs
+# under the same limit, whatever this process's environment says (a Dask worker sets
+# OPENBLAS_NUM_THREADS=1, a serial `nbgrader autograde` does not), so both sides sum in the same
+# order and a check's verdict does not depend on the grading path.
+KERNEL_BLAS_THREADS = 1
+
+
+def kernel_numerics() -> threadpool_limits:
+    """A context in which numpy computes as it does in the student's kernel."""
+    return threadpool_limits(limits=KERNEL_BLAS_THREADS)
+
+
 @cache
 def _reference_results_json(check_id: str) -> str:
     check = get_check(check_id)
     wire = check.plan().wire()
     # Timing steps measure the student's code against a baseline; the reference needs no timing.
     wire = {**wire, "steps": [s for s in wire["steps"] if not s.get("timed_only")]}
-    return json.dumps(run_plan(wire, reference_namespace()))
+    with kernel_numerics():
+        return json.dumps(run_plan(wire, reference_namespace()))
 
 
 def reference_results(check_id: str) -> Results:
@@ -55,5 +70,6 @@ def judge_in_process(check_id: str, namespace: dict, code: StudentCode | None = 
     """
     check = get_check(check_id)
     plan = json.loads(check.plan().to_json())
-    results = json.loads(json.dumps(run_plan(plan, namespace)))
+    with kernel_numerics():
+        results = json.loads(json.dumps(run_plan(plan, namespace)))
     return judge(check, results, code or StudentCode(()))

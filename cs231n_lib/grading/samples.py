@@ -1,9 +1,12 @@
-"""Sample submissions: the solution, the untouched release, and plausible student bugs.
+"""Sample submissions: the solution, the untouched release, plausible student bugs and correct alternatives.
 
 Each planted bug is a small edit of the reference solution that a student
 could make, with the graded cells it must cost (and no others). The demo
 submits some of them; the test suite proves every one loses exactly its
-cells' points.
+cells' points. Each planted alternative is a whole solution cell written
+from the unit's contract, differently from the reference (another loop
+order, another cache layout, another random call where the contract allows
+it); the test suite proves every one keeps full marks.
 """
 
 from __future__ import annotations
@@ -56,6 +59,50 @@ def bug_groups(bugs: tuple[PlantedBug, ...]) -> list[list[PlantedBug]]:
         else:
             groups.append([bug])
     return groups
+
+
+@dataclass(frozen=True)
+class PlantedAlternative:
+    name: str
+    unit: str  # the solution cell (grade_id) replaced
+    source: str  # the whole cell, as a student who read only the contract might write it
+    description: str
+    notebook: str | None = None  # which of the assignment's notebooks; None for the first
+
+
+def planted_alternative(name: str, unit: str, source: str, description: str,
+                        notebook: str | None = None) -> PlantedAlternative:
+    return PlantedAlternative(name, unit, source.strip("\n") + "\n", description, notebook)
+
+
+def alternative_groups(alternatives: tuple[PlantedAlternative, ...]) -> list[list[PlantedAlternative]]:
+    """Pack alternatives into few submissions: at most one per solution cell in each."""
+    groups: list[list[PlantedAlternative]] = []
+    for alternative in alternatives:
+        for group in groups:
+            if all(other.unit != alternative.unit and other.notebook == alternative.notebook for other in group):
+                group.append(alternative)
+                break
+        else:
+            groups.append([alternative])
+    return groups
+
+
+def with_alternatives(nb: nbformat.NotebookNode, alternatives: list[PlantedAlternative]) -> nbformat.NotebookNode:
+    for alternative in alternatives:
+        cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == alternative.unit
+                 and c.metadata.get("nbgrader", {}).get("solution")]
+        if len(cells) != 1:
+            raise ValueError(f"planted alternative {alternative.name!r}: no solution cell {alternative.unit!r}")
+        cells[0].source = alternative.source
+    return nb
+
+
+def get_alternative(assignment: str, name: str) -> PlantedAlternative:
+    for alternative in get_assignment(assignment).planted_alternatives:
+        if alternative.name == name:
+            return alternative
+    raise KeyError(f"no planted alternative {name!r} in {assignment}")
 
 
 def get_bug(assignment: str, name: str) -> PlantedBug:

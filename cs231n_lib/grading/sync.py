@@ -36,13 +36,16 @@ class Drift:
     problem: str
 
 
-def sync(course_root: Path, check_only: bool = False) -> list[Drift]:
+def sync(course_root: Path, check_only: bool = False, names: list[str] | None = None) -> list[Drift]:
     """Write (or, with check_only, compare) every solution cell named after a unit.
 
-    Returns what differed (or was missing); with check_only nothing is written.
+    Only the assignments in names, if given. Returns what differed (or was missing); with
+    check_only nothing is written.
     """
     drifts = []
     for assignment in assignments():
+        if names and assignment.name not in names:
+            continue
         for notebook_name in assignment.notebooks:
             path = course_root / "source" / assignment.name / f"{notebook_name}.ipynb"
             if not path.exists():
