@@ -136,6 +136,28 @@ def test_planted_bug_fails_exactly_its_checks(repo_root, assignment, notebook, b
     assert failed == set(bug.loses) & {all_checks()[c].cell for c in judged}, f"{bug.name} ({bug.description})"
 
 
+def _alternative_cases():
+    for assignment in assignments():
+        for alternative in assignment.planted_alternatives:
+            notebook = alternative.notebook or assignment.notebooks[0]
+            yield pytest.param(assignment.name, notebook, alternative, id=f"{assignment.name}-{alternative.name}")
+
+
+@pytest.mark.parametrize("assignment, notebook, alternative", list(_alternative_cases()))
+def test_planted_alternative_passes_its_checks(repo_root, assignment, notebook, alternative):
+    """A correct implementation written from the contract passes every check of the cells that use it.
+
+    (test_nbgrader_pipeline grades the same alternatives through real nbgrader, all checks included.)
+    """
+    nb = samples.with_alternatives(samples.solution_submission(repo_root, assignment, notebook, []), [alternative])
+    namespace, code = notebook_namespace(nb, assignment)
+    judged = {check_id: judge_in_process(check_id, namespace, code) for check_id, check in checks_of(assignment).items()
+              if check.unit == alternative.unit}
+    assert judged, f"no hidden check exercises {alternative.unit}"
+    failed = {check_id: verdict.lines for check_id, verdict in judged.items() if not verdict.passed}
+    assert not failed, f"{alternative.name} ({alternative.description})"
+
+
 def test_failure_message_names_expected_value_and_relative_error(repo_root):
     bug = samples.get_bug("knn", "two_loops_l1")
     namespace, code = notebook_namespace(samples.solution_submission(repo_root, "knn", "knn", [bug]))

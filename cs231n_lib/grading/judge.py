@@ -63,13 +63,17 @@ def judge(check: Check, student_results: Results, code: StudentCode) -> Verdict:
     return Verdict(check.id, True, tuple(lines))
 
 
-def judge_in_process(check_id: str, namespace: dict, code: StudentCode | None = None) -> Verdict:
+def judge_in_process(check_id: str, namespace: dict, code: StudentCode | None = None,
+                     blas_threads: int = KERNEL_BLAS_THREADS) -> Verdict:
     """Run and judge a check on implementations in this process (tests and instructor tooling).
 
     The plan goes through the same JSON encoding as in a kernel, so results match a real run.
+    blas_threads: the implementations' BLAS thread limit (the reference always runs under the
+    kernel's); another count sums in another order, as a correct but differently written student
+    implementation would.
     """
     check = get_check(check_id)
     plan = json.loads(check.plan().to_json())
-    with kernel_numerics():
+    with threadpool_limits(limits=blas_threads):
         results = json.loads(json.dumps(run_plan(plan, namespace)))
     return judge(check, results, code or StudentCode(()))
