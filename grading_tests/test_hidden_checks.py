@@ -107,6 +107,21 @@ def test_reference_passes_every_hidden_check(repo_root, assignment, notebook):
         print(check_id, *verdict.lines, sep="\n  ")
 
 
+@pytest.mark.parametrize("threads", [2, 4])
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
+def test_reference_verdicts_do_not_depend_on_blas_threads(repo_root, assignment, notebook, threads):
+    """The reference, run as a student's code under another BLAS thread count (so another summation
+    order), still passes every hidden check: no check compares a chaotic quantity tightly."""
+    namespace, code = notebook_namespace(samples.solution_submission(repo_root, assignment, notebook, []), assignment)
+    checks = {check_id for check_id, check in checks_of(assignment).items() if check.unit in namespace}
+    failed = {}
+    for check_id in sorted(checks):
+        verdict = judge_in_process(check_id, namespace, code, blas_threads=threads)
+        if not verdict.passed:
+            failed[check_id] = verdict.lines
+    assert not failed
+
+
 @pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
 def test_release_stubs_fail_every_hidden_check(repo_root, assignment, notebook):
     namespace, code = notebook_namespace(samples.release_notebook(repo_root, assignment, notebook), assignment)
