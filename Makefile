@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # nbgrader creates gradebooks with the `alembic` command, which must be on PATH.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MPLBACKEND=agg
 
-.PHONY: install demo test test-slow lint bench release check clean
+.PHONY: install demo test test-paths test-slow lint bench release check clean
 
 $(STAMP): pyproject.toml
 	@# The grading sandbox (bubblewrap) is a system package: install it where we can, else warn.
@@ -32,6 +32,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(RUN) $(PY) -m ruff check .
 	$(RUN) $(PY) -m pytest
+
+# Every grading path and grading under load (slow: every notebook graded four times).
+test-paths: $(STAMP)
+	$(RUN) $(PY) -m pytest -m paths
 
 test-slow: $(STAMP)
 	$(RUN) $(PY) -m pytest -m slow

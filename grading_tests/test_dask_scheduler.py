@@ -7,14 +7,11 @@ started, while it grades; its submission is graded again elsewhere and every gra
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from dask.distributed import Client
+from dask_cluster import dask_cluster, wait_for
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.demo import make_demo_course
@@ -26,49 +23,10 @@ ASSIGNMENT = "knn"
 SUBMISSIONS = {"ann": [], "ben": ["two_loops_l1"], "cat": ["ties_to_larger_label"], "dan": []}
 
 
-def _dask_command(*arguments: str) -> list[str]:
-    # The `dask` entry point of the interpreter running the tests (the venv's).
-    return [str(Path(sys.executable).with_name("dask")), *arguments]
-
-
-def _wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError(f"waited {seconds:.0f} s for {what}")
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    scratch = tmp_path_factory.mktemp("dask-cluster")
-    scheduler_file = scratch / "scheduler.json"
-    processes = [subprocess.Popen(
-        _dask_command("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                      "--scheduler-file", str(scheduler_file)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
-    try:
-        _wait_for(scheduler_file.exists, 60, "the Dask scheduler")
-        for index in range(2):
-            local = scratch / f"worker-{index}"
-            local.mkdir()
-            processes.append(subprocess.Popen(
-                _dask_command("worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
-                              "--no-nanny", "--no-dashboard", "--local-directory", str(local)),
-                cwd=local, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        client = Client(scheduler_file=str(scheduler_file), timeout=60)
-        client.wait_for_workers(2, timeout=60)
-        yield client, processes[1:]
-        client.close()
-    finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
+    with dask_cluster(tmp_path_factory.mktemp("dask-cluster")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +51,7 @@ def graded_with_a_casualty(cluster, tmp_path_factory, repo_root):
 
     thread = threading.Thread(target=grade)
     thread.start()
-    busy = _wait_for(lambda: [address for address, keys in client.processing().items() if keys], 120,
+    busy = wait_for(lambda: [address for address, keys in client.processing().items() if keys], 120,
                      "a worker to start grading")
     time.sleep(3)  # well inside nbgrader's run of the notebook
     victim = next(w for w in workers if w.pid == pids[busy[0]])
