@@ -20,27 +20,6 @@ from cs231n_lib.grading.release import release
 CELL_TIMEOUT = "--Execute.timeout=30"
 
 
-def planned_submissions(assignment):
-    """student -> (notebook, planted bug names): the solution, then bugs packed a few per submission."""
-    spec = get_assignment(assignment)
-    plan = {"solution": (spec.notebooks[0], ())}
-    quiet = [b for b in spec.planted_bugs if not b.hangs]
-    for index, group in enumerate(samples.bug_groups(tuple(quiet)), start=1):
-        plan[f"bugs-{index}"] = (group[0].notebook or spec.notebooks[0], tuple(b.name for b in group))
-    for bug in spec.planted_bugs:
-        if bug.hangs:
-            plan[f"hangs-{bug.name}"] = (bug.notebook or spec.notebooks[0], (bug.name,))
-    return plan
-
-
-def planned_alternatives(assignment):
-    """student -> (notebook, planted alternative names), a few alternatives per submission."""
-    spec = get_assignment(assignment)
-    groups = samples.alternative_groups(spec.planted_alternatives)
-    return {f"alternatives-{index}": (group[0].notebook or spec.notebooks[0], tuple(a.name for a in group))
-            for index, group in enumerate(groups, start=1)}
-
-
 @pytest.fixture(scope="session")
 def graded_course(request, tmp_path_factory, repo_root):
     """One course with every assignment released and its sample submissions, graded two at a time.
@@ -57,25 +36,9 @@ def graded_course(request, tmp_path_factory, repo_root):
                 if hasattr(item, "callspec") and "graded" in item.callspec.params}
     for spec in (a for a in assignments() if a.name in selected):
         release(root, spec.name)
-        by_student = {}
-        for student, (notebook, bug_names) in planned_submissions(spec.name).items():
-            bugs = [samples.get_bug(spec.name, name) for name in bug_names]
-            # The other notebooks of the assignment are submitted solved, so only the bugs cost points.
-            notebooks = {n: samples.solution_submission(root, spec.name, n, bugs if n == notebook else [])
-                         for n in spec.notebooks}
-            samples.write_submission(root, student, spec.name, notebooks)
-            by_student[student] = bugs
+        by_student = samples.write_sample_submissions(root, spec.name)
+        for student, bugs in by_student.items():
             jobs.append((not any(bug.hangs for bug in bugs), spec.name, student))
-        for student, (notebook, names) in planned_alternatives(spec.name).items():
-            alternatives = [samples.get_alternative(spec.name, name) for name in names]
-            notebooks = {n: samples.with_alternatives(samples.solution_submission(root, spec.name, n, []),
-                                                      alternatives if n == notebook else [])
-                         for n in spec.notebooks}
-            samples.write_submission(root, student, spec.name, notebooks)
-            by_student[student] = []
-            jobs.append((True, spec.name, student))
-        samples.write_submission(root, "release", spec.name,
-                                 {n: samples.release_notebook(root, spec.name, n) for n in spec.notebooks})
         jobs.append((True, spec.name, "release"))
         bugs_by_assignment[spec.name] = by_student
     jobs.sort(key=lambda job: job[0])  # stable: hanging submissions first, then release order
@@ -120,7 +83,7 @@ def test_solution_earns_full_marks(graded):
 
 def test_planted_alternatives_earn_full_marks(graded):
     """Correct implementations written differently from the reference keep every point."""
-    groups = planned_alternatives(graded.assignment)
+    groups = samples.planned_alternatives(graded.assignment)
     for student, (_, names) in groups.items():
         lost = {cell: score for cell, score in graded.rows[student].cells.items() if score != graded.cells[cell]}
         assert not lost, (student, names, lost)

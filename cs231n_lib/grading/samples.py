@@ -165,3 +165,54 @@ def solution_submission(course_root: Path, assignment: str, notebook: str, bugs:
         if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
             cell.source = answers[grade_id]
     return with_bugs(submission, bugs)
+
+
+def planned_submissions(assignment: str, hanging: bool = True) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """student -> (notebook, planted bug names): the solution, then bugs packed a few per submission,
+    then (with hanging) each bug that only a time limit stops, alone."""
+    spec = get_assignment(assignment)
+    plan = {"solution": (spec.notebooks[0], ())}
+    quiet = [b for b in spec.planted_bugs if not b.hangs]
+    for index, group in enumerate(bug_groups(tuple(quiet)), start=1):
+        plan[f"bugs-{index}"] = (group[0].notebook or spec.notebooks[0], tuple(b.name for b in group))
+    for bug in spec.planted_bugs:
+        if bug.hangs and hanging:
+            plan[f"hangs-{bug.name}"] = (bug.notebook or spec.notebooks[0], (bug.name,))
+    return plan
+
+
+def planned_alternatives(assignment: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """student -> (notebook, planted alternative names), a few alternatives per submission."""
+    spec = get_assignment(assignment)
+    groups = alternative_groups(spec.planted_alternatives)
+    return {f"alternatives-{index}": (group[0].notebook or spec.notebooks[0], tuple(a.name for a in group))
+            for index, group in enumerate(groups, start=1)}
+
+
+def write_sample_submissions(course_root: Path, assignment: str, hanging: bool = True,
+                             alternatives: bool = True) -> dict[str, list[PlantedBug]]:
+    """Submit the solution, the untouched release (as student "release"), the planted bugs and the
+    planted alternatives of a released assignment; return each student's planted bugs.
+
+    The other notebooks of a multi-notebook assignment are submitted solved, so only the planted
+    edits change the score.
+    """
+    spec = get_assignment(assignment)
+    by_student: dict[str, list[PlantedBug]] = {}
+    for student, (notebook, names) in planned_submissions(assignment, hanging).items():
+        bugs = [get_bug(assignment, name) for name in names]
+        write_submission(course_root, student, assignment,
+                         {n: solution_submission(course_root, assignment, n, bugs if n == notebook else [])
+                          for n in spec.notebooks})
+        by_student[student] = bugs
+    if alternatives:
+        for student, (notebook, names) in planned_alternatives(assignment).items():
+            chosen = [get_alternative(assignment, name) for name in names]
+            write_submission(course_root, student, assignment,
+                             {n: with_alternatives(solution_submission(course_root, assignment, n, []),
+                                                   chosen if n == notebook else [])
+                              for n in spec.notebooks})
+            by_student[student] = []
+    write_submission(course_root, "release", assignment,
+                     {n: release_notebook(course_root, assignment, n) for n in spec.notebooks})
+    return by_student
