@@ -1,12 +1,37 @@
-"""The knn assignment: its notebook and units, hidden checks and planted bugs."""
+"""The knn assignment: its notebook and units, hidden checks, planted bugs and planted alternatives.
+
+Each check grades a sentence of the contract written above the unit's solution cell in
+source/knn/knn.ipynb; the comments below name it.
+"""
+
+from __future__ import annotations
 
 import numpy as np
 
 from ..checks import hidden_check
+from ..compare import CheckFailure, expect_close
 from ..course import Assignment, Unit
-from ..plan import Builtin, Plan, RandomNormal
-from ..samples import planted_bug
+from ..plan import Builtin, Plan, RandomNormal, Results, StepRef, result_value
+from ..samples import planted_alternative, planted_bug
 from ..student_code import forbid_loops
+
+# Distances are one well-conditioned formula per entry on float64 inputs: two loops, one loop
+# and the expansion ||x||^2 - 2 x.t + ||t||^2 differ by ~1e-15 on these inputs (no two points
+# coincide), so 1e-9 leaves room for any summation order and still catches every real mistake.
+# The notebook's visible checks print and use the same tolerance.
+DISTANCE_TOL = 1e-9
+# Accuracies are ratios of small integers: any correct bookkeeping gives the same float.
+ACCURACY_TOL = 1e-12
+
+# Speed check of compute_distances_no_loops (contract: "about as fast as one matrix product of
+# the same size"): the best of SPEED_ROUNDS interleaved measurements of the student's call against
+# the best of as many measurements of that product, both in the student's kernel, so that load
+# slows both alike. Measured (2026-12-05, load average 15-23 on 2 cores, with and without two
+# extra CPU-bound processes): the staff's version and the planted alternatives take 0.7-1.8x the
+# product; one loop over test points takes ~110x.
+SPEED_ROUNDS = 3
+SPEED_FACTOR = 6.0
+SPEED_SLACK = 0.15  # seconds: timer and allocation noise on a tiny machine
 
 
 def _trained_model(plan: Plan, X_train: np.ndarray, y_train: np.ndarray):
@@ -16,13 +41,15 @@ def _trained_model(plan: Plan, X_train: np.ndarray, y_train: np.ndarray):
 
 
 def _distances(plan: Plan, rng: np.random.Generator, method: str, sizes) -> None:
+    # Contract: dists[i, j] is the L2 distance, shape (num_test, num_train), any float dtype;
+    # X and self.X_train are not modified.
     for num_test, num_train, dim in sizes:
         X_train = rng.normal(size=(num_train, dim))
         X_test = rng.normal(size=(num_test, dim))
         model = _trained_model(plan, X_train, rng.integers(0, 10, size=num_train))
         dists = plan.call(f"{model}.{method}", X_test, record_args=True)
         name = f"{method} on {num_test} test x {num_train} train points in {dim}-D"
-        plan.expect_close(dists, name, tol=1e-9)
+        plan.expect_close(dists, name, tol=DISTANCE_TOL)
         plan.expect_inputs_unchanged(dists, name)
 
 
@@ -38,6 +65,51 @@ def compute_distances_one_loop(plan: Plan, rng: np.random.Generator) -> None:
     _distances(plan, rng, "compute_distances_one_loop", [(9, 6, 11), (3, 21, 2)])
 
 
+def _seconds(results: Results, ref: StepRef, name: str) -> float:
+    result = results.get(ref.id)
+    if result is None or "error" in result:
+        raise CheckFailure(f"{name}: raised {result['error']}" if result else f"{name}: no result came back")
+    return float(result["seconds"])
+
+
+def interleaved_speed_check(plan: Plan, name: str, baseline: tuple, timed: tuple, rounds: int, factor: float,
+                            slack: float, what: str) -> list[StepRef]:
+    """Time timed = (target, *args) against baseline = (target, *args), alternating rounds times.
+
+    Each side's best time counts (as many calls as the old best-of-3 of each, but a burst of load
+    during one of them is no longer charged to one side only).
+
+    The bound is factor x the best baseline + slack: a ratio to work measured in the same kernel
+    right before and after, so a busy machine slows both sides. Returns the timed steps, whose
+    results the caller must still check for correctness.
+    """
+    baselines, timings = [], []
+    for _ in range(rounds):
+        baselines.append(plan.call(baseline[0], *baseline[1:], timed_only=True))
+        timings.append(plan.call(timed[0], *timed[1:], timed_only=True))
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        seconds = min(_seconds(student, step, name) for step in timings)
+        baseline_seconds = min(_seconds(student, step, f"{name} (baseline)") for step in baselines)
+        bound = factor * baseline_seconds + slack
+        if not seconds <= bound:
+            raise CheckFailure(
+                f"{name}: took {seconds * 1e3:.0f} ms at best, more than the {bound * 1e3:.0f} ms allowed "
+                f"({factor:g}x {what}, measured alongside it in your kernel, + {slack * 1e3:.0f} ms); "
+                "vectorize it fully"
+            )
+        return [f"{name}: {seconds * 1e3:.1f} ms, {seconds / max(baseline_seconds, 1e-9):.1f}x {what} "
+                f"(bound {bound * 1e3:.0f} ms)"]
+
+    plan.expectations.append(expectation)
+    return timings
+
+
+def _checksums(plan: Plan, dists: str) -> tuple[StepRef, StepRef]:
+    """Row sums and column sums of an earlier step's distance matrix: a few kB instead of MB."""
+    return (plan.call(f"{dists}.sum", axis=1, record=True), plan.call(f"{dists}.sum", axis=0, record=True))
+
+
 @hidden_check(
     "knn.compute_distances_no_loops",
     unit="KNearestNeighbor", cell="test_compute_distances_no_loops",
@@ -46,16 +118,38 @@ def compute_distances_one_loop(plan: Plan, rng: np.random.Generator) -> None:
 )
 def compute_distances_no_loops(plan: Plan, rng: np.random.Generator) -> None:
     _distances(plan, rng, "compute_distances_no_loops", [(17, 29, 31), (40, 8, 3), (1, 1, 7)])
-    # Speed relative to a matrix product of the same size measured in the same kernel, so the
-    # bound holds on any machine; a one-loop version is ~30x over it.
     num_test, num_train, dim = 200, 2000, 3072
     model = plan.call("KNearestNeighbor")
     plan.call(f"{model}.train", RandomNormal(1, (num_train, dim)), np.zeros(num_train, dtype=np.int64))
     X_test = RandomNormal(2, (num_test, dim))
-    baseline = plan.call("matmul", X_test, RandomNormal(3, (dim, num_train)), timed_only=True, repeat=3)
-    timed = plan.call(f"{model}.compute_distances_no_loops", X_test, timed_only=True, repeat=3)
-    plan.expect_fast(timed, baseline, f"compute_distances_no_loops on {num_test} x {num_train} x {dim}",
-                     factor=6.0, slack=0.15)
+    name = f"compute_distances_no_loops on {num_test} x {num_train} x {dim}"
+    timed = interleaved_speed_check(
+        plan, name, ("matmul", X_test, RandomNormal(3, (dim, num_train))),
+        (f"{model}.compute_distances_no_loops", X_test), SPEED_ROUNDS, SPEED_FACTOR, SPEED_SLACK,
+        "a matrix product of the same size")
+    # The timed calls' results count too: a fast wrong answer must not earn the speed points.
+    # The reference never runs timed steps, so it computes the same distances in an untimed call,
+    # and both sides send checksums and a few rows rather than the 3 MB matrix.
+    untimed = plan.call(f"{model}.compute_distances_no_loops", X_test)
+    expected_sums = _checksums(plan, untimed)
+    rows = [0, 117, num_test - 1]
+    expected_rows = plan.call(f"{untimed}.__getitem__", rows, record=True)
+    timed_sums = [_checksums(plan, step) for step in timed]
+    timed_rows = plan.call(f"{timed[-1]}.__getitem__", rows, record=True)
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        lines = []
+        for round_index, sums in enumerate(timed_sums):
+            for axis, (got, expected) in enumerate(zip(sums, expected_sums, strict=True)):
+                what = f"{name}, timed call {round_index + 1}: dists.sum(axis={axis})"
+                lines.append(expect_close(what, result_value(student, got, what),
+                                          result_value(reference, expected, what, trusted=True), DISTANCE_TOL))
+        what = f"{name}, timed call: rows {rows}"
+        lines.append(expect_close(what, result_value(student, timed_rows, what),
+                                  result_value(reference, expected_rows, what, trusted=True), DISTANCE_TOL))
+        return lines
+
+    plan.expectations.append(expectation)
 
 
 def _distances_without_ties(rng: np.random.Generator, num_test: int, num_train: int) -> np.ndarray:
@@ -65,6 +159,8 @@ def _distances_without_ties(rng: np.random.Generator, num_test: int, num_train: 
 
 @hidden_check("knn.predict_labels", unit="KNearestNeighbor", cell="test_predict_labels", seed=3104)
 def predict_labels(plan: Plan, rng: np.random.Generator) -> None:
+    # Contract: the k nearest labels vote, ties go to the smaller label, 1 <= k <= num_train;
+    # labels compared by value (an integer-valued float array is fine).
     num_train = 30
     y_train = rng.integers(0, 6, size=num_train)
     model = _trained_model(plan, rng.normal(size=(num_train, 4)), y_train)
@@ -84,8 +180,9 @@ def predict_labels(plan: Plan, rng: np.random.Generator) -> None:
 @hidden_check("knn.cross_validation", unit="knn_cross_validation", cell="test_knn_cross_validation", seed=3105)
 def cross_validation(plan: Plan, rng: np.random.Generator) -> None:
     # The stand-in classifier's predictions depend on the exact training folds, so this grades
-    # the fold bookkeeping alone, whatever the student's kNN does.
-    for num_examples, num_folds, k_choices in ((23, 5, [1, 3, 8]), (12, 3, [2, 5]), (31, 4, [1])):
+    # the fold bookkeeping alone, whatever the student's kNN does. Contract: N is a multiple of
+    # num_folds (as CS231n's 5000 / 5), so np.array_split, np.split and reshaping agree.
+    for num_examples, num_folds, k_choices in ((25, 5, [1, 3, 8]), (12, 3, [2, 5]), (32, 4, [1])):
         X = np.column_stack([np.arange(num_examples), rng.normal(size=(num_examples, 3))])
         y = rng.integers(0, 10, size=num_examples)
         accuracies = plan.call(
@@ -93,7 +190,7 @@ def cross_validation(plan: Plan, rng: np.random.Generator) -> None:
             classifier_class=Builtin("LabelsFromRowIds"), record=True,
         )
         plan.expect_close(accuracies, f"knn_cross_validation with {num_folds} folds of {num_examples}",
-                          tol=1e-12)
+                          tol=ACCURACY_TOL)
 
 
 PLANTED_BUGS = (
@@ -114,6 +211,14 @@ PLANTED_BUGS = (
         "dists = X @ self.X_train.T  # (num_test, num_train)",
         "dists = np.array([x @ self.X_train.T for x in X])  # (num_test, num_train)",
         {"test_compute_distances_no_loops"}, "right values, but a hidden Python loop",
+    ),
+    planted_bug(
+        "no_loops_fast_zeros_when_large", "KNearestNeighbor",
+        "        np.sqrt(dists, out=dists)\n",
+        "        np.sqrt(dists, out=dists)\n"
+        "        if dists.size > 100000:\n            dists = np.zeros_like(dists)\n",
+        {"test_compute_distances_no_loops"},
+        "right on small inputs, zeros (fast) on the large timed input: the speed points need right answers",
     ),
     planted_bug(
         "ties_to_larger_label", "KNearestNeighbor",
@@ -148,6 +253,145 @@ PLANTED_BUGS = (
     ),
 )
 
+
+# Correct solution cells written from the contracts alone, the way students who did CS231n write them.
+_CLASS_HEADER = '''
+class KNearestNeighbor:
+    """A kNN classifier with L2 distance."""
+
+    def __init__(self):
+        pass
+
+    def train(self, X, y):
+        self.X_train = X
+        self.y_train = y
+
+    def predict(self, X, k=1, num_loops=0):
+        if num_loops == 0:
+            dists = self.compute_distances_no_loops(X)
+        elif num_loops == 1:
+            dists = self.compute_distances_one_loop(X)
+        elif num_loops == 2:
+            dists = self.compute_distances_two_loops(X)
+        else:
+            raise ValueError("Invalid value %d for num_loops" % num_loops)
+        return self.predict_labels(dists, k=k)
+'''
+
+KNN_CS231N_STYLE = _CLASS_HEADER + '''
+    def compute_distances_two_loops(self, X):
+        num_test = X.shape[0]
+        num_train = self.X_train.shape[0]
+        dists = np.zeros((num_test, num_train))
+        for i in range(num_test):
+            for j in range(num_train):
+                dists[i, j] = np.sqrt(np.sum(np.square(self.X_train[j, :] - X[i, :])))
+        return dists
+
+    def compute_distances_one_loop(self, X):
+        num_test = X.shape[0]
+        num_train = self.X_train.shape[0]
+        dists = np.zeros((num_test, num_train))
+        for i in range(num_test):
+            dists[i, :] = np.sqrt(np.sum(np.square(self.X_train - X[i, :]), axis=1))
+        return dists
+
+    def compute_distances_no_loops(self, X):
+        # No clamp at zero: sqrt of a rounding-level negative would be nan, as in many CS231n solutions.
+        dists = np.sqrt(-2 * np.dot(X, self.X_train.T) + np.sum(np.square(self.X_train), axis=1)
+                        + np.transpose([np.sum(np.square(X), axis=1)]))
+        return dists
+
+    def predict_labels(self, dists, k=1):
+        num_test = dists.shape[0]
+        y_pred = np.zeros(num_test)  # float labels, as CS231n's starter code allocates them
+        for i in range(num_test):
+            closest_y = self.y_train[np.argsort(dists[i])[:k]]
+            y_pred[i] = np.argmax(np.bincount(closest_y))
+        return y_pred
+'''
+
+KNN_DOT_PRODUCTS_AND_UNIQUE = _CLASS_HEADER + '''
+    def compute_distances_two_loops(self, X):
+        dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+        for j in range(self.X_train.shape[0]):  # the other loop order
+            for i in range(X.shape[0]):
+                difference = X[i] - self.X_train[j]
+                dists[i, j] = np.sqrt(difference @ difference)
+        return dists
+
+    def compute_distances_one_loop(self, X):
+        dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+        for i, x in enumerate(X):
+            difference = self.X_train - x
+            dists[i] = np.sqrt(np.einsum("jd,jd->j", difference, difference))
+        return dists
+
+    def compute_distances_no_loops(self, X):
+        test_norms = (X**2).sum(axis=1).reshape(-1, 1)
+        train_norms = (self.X_train**2).sum(axis=1).reshape(1, -1)
+        squared = test_norms + train_norms - 2.0 * np.matmul(X, self.X_train.T)
+        return np.sqrt(np.clip(squared, 0.0, None))
+
+    def predict_labels(self, dists, k=1):
+        y_pred = []
+        for row in dists:
+            nearest = np.argpartition(row, k - 1)[:k] if k < len(row) else np.arange(len(row))
+            labels, counts = np.unique(self.y_train[nearest], return_counts=True)
+            y_pred.append(labels[np.argmax(counts)])  # unique sorts labels: the first maximum is the smallest
+        return np.array(y_pred)
+'''
+
+CROSS_VALIDATION_CS231N_STYLE = '''
+def knn_cross_validation(X_train, y_train, k_choices, num_folds=5, classifier_class=None):
+    if classifier_class is None:
+        classifier_class = KNearestNeighbor
+    k_to_accuracies = {}
+    X_train_folds = np.array(np.array_split(X_train, num_folds))  # equal folds: a 3-D array
+    y_train_folds = np.array(np.array_split(y_train, num_folds))
+    for k in k_choices:
+        k_to_accuracies[k] = []
+        for fold in range(num_folds):
+            others = [f for f in range(num_folds) if f != fold]
+            X_tr = np.vstack(X_train_folds[others])
+            y_tr = np.hstack(y_train_folds[others])
+            classifier = classifier_class()
+            classifier.train(X_tr, y_tr)
+            y_val_pred = classifier.predict(X_train_folds[fold], k=k)
+            num_correct = np.sum(y_val_pred == y_train_folds[fold])
+            k_to_accuracies[k].append(num_correct / len(y_train_folds[fold]))
+    return k_to_accuracies
+'''
+
+CROSS_VALIDATION_MASKS = '''
+def knn_cross_validation(X_train, y_train, k_choices, num_folds=5, classifier_class=None):
+    if classifier_class is None:
+        classifier_class = KNearestNeighbor
+    k_to_accuracies = {k: [] for k in k_choices}
+    fold_size = len(X_train) // num_folds
+    for fold in range(num_folds):
+        held_out = np.zeros(len(X_train), dtype=bool)
+        held_out[fold * fold_size:(fold + 1) * fold_size] = True
+        classifier = classifier_class()
+        classifier.train(X_train[~held_out], y_train[~held_out])
+        dists = classifier.compute_distances_no_loops(X_train[held_out])
+        for k in k_choices:
+            predicted = classifier.predict_labels(dists, k=k)
+            k_to_accuracies[k].append(np.mean(predicted == y_train[held_out]))
+    return k_to_accuracies
+'''
+
+PLANTED_ALTERNATIVES = (
+    planted_alternative("knn_cs231n_style", "KNearestNeighbor", KNN_CS231N_STYLE,
+                        "CS231n-style: np.square sums, no clamp before sqrt, float y_pred, argmax of bincount"),
+    planted_alternative("knn_dot_products_and_unique", "KNearestNeighbor", KNN_DOT_PRODUCTS_AND_UNIQUE,
+                        "j-outer two loops with a dot product, einsum one loop, clip, argpartition and np.unique"),
+    planted_alternative("cross_validation_cs231n_style", "knn_cross_validation", CROSS_VALIDATION_CS231N_STYLE,
+                        "k outer, folds inner, folds stacked into one array, classifier.predict per k"),
+    planted_alternative("cross_validation_masks", "knn_cross_validation", CROSS_VALIDATION_MASKS,
+                        "boolean masks of equal folds, distances once per fold, np.mean accuracies"),
+)
+
 ASSIGNMENT = Assignment(
     "knn",
     notebooks=("knn",),
@@ -157,4 +401,5 @@ ASSIGNMENT = Assignment(
     ),
     planted_bugs=PLANTED_BUGS,
     demo_bugs=("two_loops_l1", "no_loops_comprehension", "imports_reference"),
+    planted_alternatives=PLANTED_ALTERNATIVES,
 )

@@ -1,10 +1,11 @@
 """The svm_softmax assignment: its notebook and units, hidden checks and planted bugs.
 
 Each unit is graded on its own. The losses are compared with the reference.
-LinearClassifier is graded against the student's *own* losses: every SGD step
+LinearClassifier is graded against the student's *own* losses: an SGD step
 must move W by -learning_rate times the gradient that the student's loss
-returned for the minibatch np.random.choice drew, so a wrong loss never costs
-the training cell. Its end-to-end accuracy bound applies only to a subclass
+returns for some minibatch of batch_size examples (however it was drawn), so a
+wrong loss never costs the training cell. Planted alternatives live in
+svm_softmax_alternatives.py. Its end-to-end accuracy bound applies only to a subclass
 whose loss agrees with the reference. LinearSVM and Softmax are graded on
 dispatching to the student's own vectorized losses.
 """
@@ -23,12 +24,19 @@ from ..plan import Plan, RandomNormal, Results, StepRef
 from ..probe import Unsupported, decode_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
+from .knn import interleaved_speed_check
+from .svm_softmax_alternatives import PLANTED_ALTERNATIVES
 
 # Losses and gradients are exact formulas evaluated in float64; loops and vectorized code
 # differ only by summation order (~1e-15), so 1e-9 leaves room without hiding any real mistake.
 LOSS_TOL = 1e-9
 # A classifier's SGD step recomputed here from its own loss: the same float operations.
 STEP_TOL = 1e-10
+# Contract of the softmax losses: scores may be in the thousands (so exp overflows unless each row
+# is shifted by its maximum), but the correct class's score is at most this far below its row's
+# maximum, so that the shifted exp(-gap) stays a normal float and -log(p_y) computed from the
+# probabilities, as CS231n's notes do it, is as exact as log-sum-exp (exp(-745) is 0).
+MAX_SCORE_GAP = 600.0
 SUBCLASSES = ("LinearSVM", "Softmax")
 SUBCLASS_LOSS = {"LinearSVM": "svm_loss_vectorized", "Softmax": "softmax_loss_vectorized"}
 
@@ -96,6 +104,12 @@ def _expect_loss(plan: Plan, out: StepRef, name: str, tol: float = LOSS_TOL) -> 
     def expectation(student: Results, reference: Results) -> list[str]:
         loss, gradient = _loss_and_gradient(_student(student, out, name), name)
         expected_loss, expected_gradient = _reference(reference, out, name)
+        if not isinstance(loss, Unsupported) and not np.isfinite(np.asarray(loss, dtype=float)):
+            raise CheckFailure(
+                f"{name}: the loss is {float(loss)}, expected {float(expected_loss):.9e}: exp overflowed. Shift each "
+                "example's scores by their maximum before np.exp (every exponent is then <= 0; the correct class "
+                f"is at most {MAX_SCORE_GAP:g} below the maximum here, so its probability does not underflow)"
+            )
         return [
             expect_close(f"{name}: loss", loss, expected_loss, tol),
             expect_close(f"{name}: dW", gradient, expected_gradient, tol),
@@ -106,13 +120,23 @@ def _expect_loss(plan: Plan, out: StepRef, name: str, tol: float = LOSS_TOL) -> 
 
 
 def _loss_cases(plan: Plan, rng: np.random.Generator, function: str, cases) -> None:
-    """cases: (N, D, C, reg, x_scale, w_scale); scores are about x_scale * w_scale * sqrt(D)."""
-    for num_train, dim, num_classes, reg, x_scale, w_scale in cases:
+    """cases: (N, D, C, reg, x_scale, w_scale[, offset]); scores are about x_scale * w_scale * sqrt(D).
+
+    With an offset, the last feature is a constant 1 whose weights are offset for every class (the
+    bias trick): every score moves up by offset, and the gaps between a row's scores stay as they were.
+    """
+    for num_train, dim, num_classes, reg, x_scale, w_scale, *offset in cases:
         W = w_scale * rng.normal(size=(dim, num_classes))
         X = x_scale * rng.normal(size=(num_train, dim))
         y = rng.integers(0, num_classes, size=num_train)
+        if offset:
+            X[:, -1], W[-1, :] = 1.0, offset[0]
+        scores = X @ W
+        # Softmax contract: the correct class's score is at most MAX_SCORE_GAP below its row's maximum.
+        gap = np.max(np.max(scores, axis=1) - scores[np.arange(num_train), y])
+        assert gap <= MAX_SCORE_GAP or function.startswith("svm"), (function, gap)
         out = plan.call(function, W, X, y, reg, record_args=True)
-        scores = f", scores up to {np.max(np.abs(X @ W)):.0f}" if x_scale * w_scale * np.sqrt(dim) > 100 else ""
+        scores = f", scores up to {np.max(np.abs(scores)):.0f}" if np.max(np.abs(scores)) > 100 else ""
         name = f"{function} with W {dim}x{num_classes}, X {num_train}x{dim}, reg={reg:g}{scores}"
         _expect_loss(plan, out, name)
 
@@ -125,16 +149,30 @@ def _zero_weights_case(plan: Plan, rng: np.random.Generator, function: str) -> N
 
 
 def _speed(plan: Plan, function: str) -> None:
-    # Relative to one matrix product X @ W measured in the same kernel, so the bound holds on any
-    # machine: the reference needs two such products (~2-3x), a loop over examples ~10x, an
-    # (N, D, C) broadcast ~150x.
+    # Relative to one matrix product X @ W measured alternately with it in the same kernel, so the
+    # bound holds on any machine, busy or idle: the reference and the planted alternatives measured
+    # 1.3-3.6x with both cores busy, a loop over examples ~10x, an (N, D, C) broadcast ~150x.
     num_train, dim, num_classes = 2000, 3073, 10
     X, W = RandomNormal(7, (num_train, dim)), RandomNormal(8, (dim, num_classes))
     y = np.random.default_rng(9).integers(0, num_classes, size=num_train)
-    baseline = plan.call("matmul", X, W, timed_only=True, repeat=3)
-    timed = plan.call(function, W, X, y, 0.1, timed_only=True, repeat=3)
-    plan.expect_fast(timed, baseline, f"{function} on X {num_train}x{dim}, W {dim}x{num_classes}",
-                     factor=8.0, slack=0.1)
+    name = f"{function} on X {num_train}x{dim}, W {dim}x{num_classes}"
+    timed = interleaved_speed_check(plan, name, ("matmul", X, W), (function, W, X, y, 0.1), rounds=3,
+                                    factor=8.0, slack=0.1, what="a matrix product X @ W")
+    # The timed result counts too; the reference, which never runs timed steps, computes it untimed.
+    got = [plan.call("item", [step], 0, record=True) for step in timed]
+    expected = plan.call(function, W, X, y, 0.1, record=True)
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        expected_loss, expected_gradient = _reference(reference, expected, name)
+        lines = []
+        for index, step in enumerate(got):
+            what = f"{name}, timed call {index + 1}"
+            loss, gradient = _loss_and_gradient(_student(student, step, what), what)
+            lines += [expect_close(f"{what}: loss", loss, expected_loss, LOSS_TOL),
+                      expect_close(f"{what}: dW", gradient, expected_gradient, LOSS_TOL)]
+        return lines
+
+    plan.expectations.append(expectation)
 
 
 @hidden_check("svm_softmax.svm_loss_naive", unit="svm_loss_naive", cell="test_svm_loss_naive", seed=3201)
@@ -161,7 +199,7 @@ def softmax_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "softmax_loss_naive", [
         (11, 7, 4, 0.0, 1.0, 1.0), (8, 10, 6, 0.3, 1.0, 0.5), (1, 2, 3, 5.0, 1.0, 1.0),
         # Scores in the thousands: exp overflows unless the scores are shifted first.
-        (12, 5, 3, 0.0, 300.0, 3.0), (20, 9, 10, 0.01, 500.0, 2.0),
+        (12, 5, 3, 0.0, 15.0, 3.0, 1500.0), (20, 9, 10, 1e-7, 10.0, 2.0, -3000.0),
     ])
     _zero_weights_case(plan, rng, "softmax_loss_naive")
 
@@ -171,14 +209,22 @@ def softmax_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
 def softmax_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "softmax_loss_vectorized", [
         (19, 9, 5, 0.0, 1.0, 1.0), (50, 33, 10, 0.4, 1.0, 0.3), (1, 3, 2, 1.5, 1.0, 1.0),
-        (25, 6, 4, 0.0, 400.0, 3.0), (16, 12, 10, 0.02, 300.0, 4.0),
+        (25, 6, 4, 0.0, 15.0, 3.0, 2500.0), (16, 12, 10, 1e-7, 8.0, 4.0, 1200.0),
     ])
     _zero_weights_case(plan, rng, "softmax_loss_vectorized")
     _speed(plan, "softmax_loss_vectorized")
 
 
 # ---------------------------------------------------------------------------------------------
-# LinearClassifier: SGD against the student's own losses
+# LinearClassifier: SGD against the student's own losses, whatever minibatches were drawn
+#
+# Contract: each iteration draws a random minibatch of batch_size examples (how is not graded),
+# evaluates self.loss on it, appends the loss and steps W -= learning_rate * dW. Training data whose
+# example i is a multiple of the unit vector e_i makes that checkable for any sampling: a loss on
+# example i has a gradient in row i of W only, so one step's change of W, row by row, says how many
+# times each example was in the minibatch (a whole number >= 0, batch_size in all), and the loss
+# appended must be the same mix of the examples' own losses. Everything is judged against the
+# student's own loss, so a wrong loss never costs the training cell.
 
 
 def _array(value: Any, name: str) -> np.ndarray:
@@ -201,94 +247,132 @@ def _unusable(student: Results, subclass: str, model: StepRef, losses: list[Step
     return None
 
 
+# A minibatch count is a whole number; the step recovers it to ~1e-13, a wrong step by O(1).
+COUNT_TOL = 1e-6
+
+
+def _minibatch_counts(name: str, delta: np.ndarray, row_gradients: np.ndarray,
+                      batch_size: int) -> tuple[np.ndarray, float]:
+    """How often each example was in the minibatch, from delta = sum_i weight_i * row_gradients[i] (row i).
+
+    The weights are count_i / batch_size for an averaged loss (count_i for a summed one). Returns the
+    whole counts, normalised to add up to batch_size, and the sum of the weights; or raises CheckFailure.
+    """
+    scale = max(float(np.max(np.abs(delta))), 1e-300)
+    norms = np.sum(row_gradients**2, axis=1)
+    live = norms > 1e-24 * max(float(np.max(norms)), 1e-300)
+    weights = np.where(live, np.sum(delta * row_gradients, axis=1) / np.where(live, norms, 1.0), 0.0)
+    residual = np.max(np.abs(delta - weights[:, np.newaxis] * row_gradients)) / scale
+    total = float(np.sum(weights))
+    counts = weights * batch_size / total if total > 0 else weights
+    error = float(np.max(np.abs(counts - np.round(counts))))
+    if not (residual <= COUNT_TOL and total > 0 and error <= COUNT_TOL and np.all(np.round(counts) >= 0)
+            and (not np.all(live) or abs(np.sum(counts) - batch_size) <= COUNT_TOL)):
+        raise CheckFailure(
+            f"{name}: the change of W is not -learning_rate * dW of your loss on a minibatch of "
+            f"{batch_size} training examples (it would say example i was used a whole number of times; "
+            f"largest deviation {max(residual, error):.1e}). Draw batch_size examples, call "
+            "self.loss(X_batch, y_batch, reg) once per iteration, and step W -= learning_rate * dW."
+        )
+    return np.round(counts), total
+
+
 @hidden_check("svm_softmax.linear_classifier_sgd", unit="LinearClassifier", cell="test_linear_classifier",
               seed=3205)
 def linear_classifier_sgd(plan: Plan, rng: np.random.Generator) -> None:
-    num_train, dim, num_classes, batch_size = 40, 7, 4, 16
-    X = rng.normal(size=(num_train, dim))
-    y = rng.permutation(np.arange(num_train) % num_classes)  # every class present
-    X_new = rng.normal(size=(9, dim))
-    learning_rate, reg, single_steps, multi_steps = 0.05, 0.03, 3, 4
+    num_train, num_classes, batch_size = 24, 4, 8
+    X = np.diag(rng.uniform(0.5, 2.0, size=num_train))  # example i is a multiple of e_i
+    y = rng.permutation(np.arange(num_train) % num_classes)  # every class present: C = max(y) + 1
+    X_new = rng.normal(size=(9, num_train))
+    learning_rate, reg, multi_steps = 0.05, 0.03, 6
     trials = []
     for subclass in SUBCLASSES:
-        seed = int(rng.integers(2**31))
-        # Replay the draws train() makes from the global RNG: W first, then one minibatch per step.
-        sampler = np.random.RandomState(seed)
-        sampler.randn(dim, num_classes)
-        plan.call("seed_numpy", seed)
+        plan.call("seed_numpy", int(rng.integers(2**31)))
         model = plan.call(subclass, record=True)
         created = plan.call(f"{model}.train", X, y, num_iters=0, record=True)
-        weights = [plan.call(f"{model}.W.copy", record=True)]
-        losses, histories = [], []
-        for _ in range(single_steps + 1):
-            batch = sampler.choice(num_train, batch_size)
-            losses.append(plan.call(f"{model}.loss", X[batch], y[batch], reg, record=True))
-            if len(histories) < single_steps:
-                histories.append(plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=reg,
-                                           num_iters=1, batch_size=batch_size, record=True))
-                weights.append(plan.call(f"{model}.W.copy", record=True))
-        histories.append(plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=reg,
-                                   num_iters=multi_steps, batch_size=batch_size, record=True))
+        W0 = plan.call(f"{model}.W.copy", record=True)
+        # Each example's own loss and gradient at W0, and the regularization's share at reg.
+        singles = [plan.call(f"{model}.loss", X[i : i + 1], y[i : i + 1], 0.0, record=True)
+                   for i in range(num_train)]
+        regularized = plan.call(f"{model}.loss", X[:1], y[:1], reg, record=True)
+        history = plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=reg, num_iters=1,
+                            batch_size=batch_size, record=True)
+        W1 = plan.call(f"{model}.W.copy", record=True)
+        # Without regularization, a row of W moves only when its example is in a minibatch.
+        histories = plan.call(f"{model}.train", X, y, learning_rate=learning_rate, reg=0.0,
+                              num_iters=multi_steps, batch_size=batch_size, record=True)
         final_weights = plan.call(f"{model}.W.copy", record=True)
         predicted = plan.call(f"{model}.predict", X_new, record=True)
-        trials.append((subclass, model, created, weights, losses, histories, final_weights, predicted))
+        trials.append((subclass, model, created, W0, singles, regularized, history, W1, histories,
+                       final_weights, predicted))
 
     def expectation(student: Results, reference: Results) -> list[str]:
         lines, unusable = [], []
-        for subclass, model, created, weights, losses, histories, final_weights, predicted in trials:
+        for (subclass, model, created, W0_ref, singles, regularized, history_ref, W1_ref, histories,
+             final_weights, predicted) in trials:
             problem = _unusable(student, subclass, model, [])
             if problem:
                 unusable.append(problem)
                 continue
             _student(student, created, f"{subclass}().train(X, y, num_iters=0)")
-            W0 = _student(student, weights[0], f"{subclass} W after train(X, y, num_iters=0)")
-            expect_shape(f"W created by {subclass}.train for X {num_train}x{dim} with {num_classes} classes",
-                         W0, (dim, num_classes))
-            problem = _unusable(student, subclass, model, losses)
+            name = f"W created by {subclass}.train for X {num_train}x{num_train} with {num_classes} classes"
+            W0 = _array(_student(student, W0_ref, name), name)
+            expect_shape(name, W0, (num_train, num_classes))
+            problem = _unusable(student, subclass, model, [*singles, regularized])
             if problem:
                 unusable.append(problem)
                 continue
-            gradients = []
-            for loss_ref in losses:
-                loss, gradient = _loss_and_gradient(_student(student, loss_ref, f"{subclass}.loss"),
+            losses, rows, first_gradient = [], [], None
+            for i, single in enumerate(singles):
+                loss, gradient = _loss_and_gradient(_student(student, single, f"{subclass}.loss"),
                                                     f"{subclass}.loss", strict=False)
-                expect_shape(f"dW returned by your {subclass}.loss", gradient, (dim, num_classes))
-                gradients.append((loss, gradient))
-            for step in range(single_steps):
-                name = f"{subclass}.train(..., num_iters=1), call {step + 1}"
-                history = _student(student, histories[step], name)
-                _expect_history(name, history, [gradients[step][0]])
-                before = _array(_student(student, weights[step], name), name)
-                after = _array(_student(student, weights[step + 1], name), name)
-                expected = before - learning_rate * _array(gradients[step][1], f"dW of your {subclass}.loss")
-                error = relative_error(after, expected)[0] if after.shape == expected.shape else np.inf
-                if not error <= STEP_TOL:
-                    raise CheckFailure(
-                        f"{name}: W after the step differs from W - learning_rate * dW (relative error "
-                        f"{error:.1e}), where dW is what your {subclass}.loss returns on the minibatch "
-                        "X[np.random.choice(num_train, batch_size)]. Sample each minibatch that way (with "
-                        "replacement, one call per iteration, after W is created) and step against dW."
-                    )
-            name = f"{subclass}.train(..., num_iters={multi_steps})"
-            history = _student(student, histories[-1], name)
+                gradient = _array(gradient, f"dW returned by your {subclass}.loss")
+                expect_shape(f"dW returned by your {subclass}.loss", gradient, (num_train, num_classes))
+                losses.append(float(loss))
+                rows.append(gradient[i])
+                first_gradient = gradient if i == 0 else first_gradient
+            # Example 0's loss with and without reg: the difference is the regularization's share.
+            reg_loss, reg_gradient = _loss_and_gradient(_student(student, regularized, f"{subclass}.loss"),
+                                                        f"{subclass}.loss", strict=False)
+            reg_gradient = _array(reg_gradient, f"dW returned by your {subclass}.loss") - first_gradient
+            reg_loss = float(reg_loss) - losses[0]
+
+            name = f"{subclass}.train(..., num_iters=1, batch_size={batch_size})"
+            history = _student(student, history_ref, name)
+            W1 = _array(_student(student, W1_ref, name), name)
+            expect_shape(f"{name}: W after the step", W1, W0.shape)
+            delta = -(W1 - W0) / learning_rate - reg_gradient  # sum_i count_i * g_i / batch_size
+            counts, _ = _minibatch_counts(name, delta, np.array(rows), batch_size)
+            # The loss of that minibatch is the examples' losses mixed by those counts, averaged (or, if
+            # your loss sums over the minibatch, summed: the loss itself is graded in its own cells).
+            mixed = float(np.dot(counts, losses))
+            _expect_history(name, history, [[mixed / batch_size + reg_loss], [mixed + reg_loss]])
+
+            name = f"{subclass}.train(..., num_iters={multi_steps}, batch_size={batch_size})"
+            history = _student(student, histories, name)
             if not isinstance(history, (list, tuple, np.ndarray)) or len(history) != multi_steps:
                 raise CheckFailure(f"{name}: expected a loss_history of {multi_steps} losses, got {history!r:.80}")
-            _expect_history(f"{name}: first loss", history[:1], [gradients[-1][0]])
             W_final = _array(_student(student, final_weights, name), name)
+            expect_shape(f"{name}: W", W_final, W0.shape)
+            moved = int(np.sum(np.any(np.abs(W_final - W1) > 1e-12 * np.max(np.abs(W1)), axis=1)))
+            if np.all(np.sum(np.array(rows) ** 2, axis=1) > 0) and moved <= batch_size:
+                raise CheckFailure(
+                    f"{name}: only {moved} of the {num_train} training examples were used in {multi_steps} "
+                    f"iterations; draw a new random minibatch in every iteration"
+                )
             name = f"{subclass}.predict for {len(X_new)} points"
             labels = _student(student, predicted, name)
             expect_shape(name, labels, (len(X_new),))
-            if np.asarray(labels).dtype.kind not in "iu":
-                raise CheckFailure(f"{name}: labels should be integers, got dtype {np.asarray(labels).dtype}")
             expected_labels = np.argmax(X_new @ W_final, axis=1)
-            wrong = np.flatnonzero(np.asarray(labels) != expected_labels)
+            wrong = np.flatnonzero(_array(labels, name) != expected_labels)
             if wrong.size:
                 raise CheckFailure(f"{name}: {wrong.size} labels are not the class with the highest score "
                                    f"X @ self.W; first at index {wrong[0]}: got {labels[wrong[0]]}, "
                                    f"expected {expected_labels[wrong[0]]}")
-            lines.append(f"{subclass}: {single_steps} SGD steps match W - learning_rate * dW of your own "
-                         f"{subclass}.loss, a {multi_steps}-iteration call records its {multi_steps} losses, "
-                         "and predict returns the argmax labels as integers")
+            lines.append(f"{subclass}: one SGD step is -learning_rate * dW of your own {subclass}.loss on a "
+                         f"minibatch of {batch_size} examples (used {int(np.sum(counts > 0))} distinct ones) and "
+                         f"records its loss; {multi_steps} more steps used {moved} examples; predict returns "
+                         "the argmax labels")
         if len(unusable) == len(trials):
             raise CheckFailure("train could not be checked, because no loss runs: " + "; ".join(unusable))
         return lines + [f"{problem} (checked with the other classifier)" for problem in unusable]
@@ -296,16 +380,18 @@ def linear_classifier_sgd(plan: Plan, rng: np.random.Generator) -> None:
     plan.expectations.append(expectation)
 
 
-def _expect_history(name: str, history: Any, expected: list[Any]) -> None:
+def _expect_history(name: str, history: Any, candidates: list[list[float]]) -> None:
+    """history matches one of the candidate loss histories (the first is the one shown on failure)."""
+    expected = candidates[0]
     if not isinstance(history, (list, tuple, np.ndarray)) or len(history) != len(expected):
         raise CheckFailure(f"{name}: expected loss_history to be a list of {len(expected)} loss(es), "
                            f"got {history!r:.80}")
-    error, _ = relative_error(_array(history, name), np.asarray(expected, dtype=float))
+    error = min(relative_error(_array(history, name), np.asarray(c, dtype=float))[0] for c in candidates)
     if not error <= STEP_TOL:
         raise CheckFailure(
-            f"{name}: loss_history holds {_numbers(history)}, but your loss returns {_numbers(expected)} on the "
-            "minibatch X[np.random.choice(num_train, batch_size)]; sample each minibatch that way (one call per "
-            "iteration, after W is created) and append its loss"
+            f"{name}: loss_history holds {_numbers(history)}, but your loss on the minibatch that this step "
+            f"used gives {_numbers(expected)} (relative error {error:.6e}, tolerance {STEP_TOL:.0e}); append "
+            "the loss that self.loss returned for the minibatch you stepped on"
         )
 
 
@@ -425,8 +511,8 @@ def _dispatch(plan: Plan, rng: np.random.Generator, subclass: str) -> None:
             direct_name = f"your {loss_function}(self.W, X, y, reg)"
             expected_loss, expected_gradient = _loss_and_gradient(_student(student, direct, direct_name),
                                                                   direct_name)
-            lines += [expect_close(f"{name} vs {direct_name}: loss", loss, expected_loss, 1e-12),
-                      expect_close(f"{name} vs {direct_name}: dW", gradient, expected_gradient, 1e-12)]
+            lines += [expect_close(f"{name} vs {direct_name}: loss", loss, expected_loss, LOSS_TOL),
+                      expect_close(f"{name} vs {direct_name}: dW", gradient, expected_gradient, LOSS_TOL)]
         return lines
 
     plan.expectations.append(expectation)
@@ -484,6 +570,24 @@ PLANTED_BUGS = (
         {"test_softmax_loss_vectorized"}, "averages the loss over the minibatch but not the gradient",
     ),
     planted_bug(
+        "softmax_vectorized_half_reg", "softmax_loss_vectorized",
+        "loss = np.mean(log_normalizers - logits[examples, y]) + reg * np.sum(W**2)",
+        "loss = np.mean(log_normalizers - logits[examples, y]) + 0.5 * reg * np.sum(W**2)",
+        {"test_softmax_loss_vectorized"}, "regularizes with 0.5 * reg * sum(W**2), the nets' convention, in the loss",
+    ),
+    planted_bug(
+        "train_recreates_W", "LinearClassifier",
+        "        if self.W is None:\n",
+        "        if True:\n",
+        {"test_linear_classifier"}, "draws a new W on every call of train instead of continuing from it",
+    ),
+    planted_bug(
+        "train_ignores_reg", "LinearClassifier",
+        "loss, grad = self.loss(X_batch, y_batch, reg)",
+        "loss, grad = self.loss(X_batch, y_batch, 0.0)",
+        {"test_linear_classifier"}, "passes reg=0 to the loss: training is never regularized",
+    ),
+    planted_bug(
         "softmax_uses_svm_loss", "Softmax",
         "loss, dW = softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
         "loss, dW = svm_loss_vectorized(self.W, X_batch, y_batch, reg)",
@@ -505,4 +609,5 @@ ASSIGNMENT = Assignment(
     ),
     planted_bugs=PLANTED_BUGS,
     demo_bugs=("svm_vectorized_loops", "train_without_sampling", "softmax_naive_unstable"),
+    planted_alternatives=PLANTED_ALTERNATIVES,
 )
