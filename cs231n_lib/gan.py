@@ -32,21 +32,22 @@ NOISE_DIM = 64  # the noise fed to the generator (CS231n: 96, for 28x28 MNIST)
 
 
 def sample_noise(batch_size, dim, seed=None):
-    """Noise uniformly distributed in (-1, 1).
+    """Noise uniformly distributed in [-1, 1].
 
     Inputs:
     - batch_size: number of noise vectors N
     - dim: dimension of each noise vector
-    - seed: if not None, the noise is drawn from np.random.RandomState(seed), so the same seed
-      gives the same noise; if None, from the global np.random
+    - seed: if not None, the noise depends on seed alone (e.g. drawn from
+      np.random.RandomState(seed)), so the same seed gives the same noise; if None, it is
+      drawn from the global np.random, so np.random.seed makes it reproducible
 
     Returns:
-    - noise: float64 array of shape (batch_size, dim), entries in (-1, 1)
+    - noise: array of shape (batch_size, dim), entries uniform in [-1, 1]
     """
     noise = None
     ###########################################################################
-    # TODO: Draw uniform random numbers in [0, 1) with rand(batch_size, dim)  #
-    # of the random state described above, and map them to (-1, 1).          #
+    # TODO: Draw uniform random numbers in [0, 1) (e.g. rand(batch_size, dim) #
+    # of the random state described above) and map them to [-1, 1].          #
     ###########################################################################
     ### BEGIN SOLUTION
     random = np.random if seed is None else np.random.RandomState(seed)
@@ -64,7 +65,7 @@ def leaky_relu_forward(x, alpha=0.01):
 
     Inputs:
     - x: input, of any shape
-    - alpha: slope for negative inputs
+    - alpha: slope for negative inputs, 0 <= alpha < 1
 
     Returns a tuple of:
     - out: output, of the same shape as x
@@ -450,10 +451,11 @@ def train_gan(X, D_params, G_params, loss="vanilla", num_iterations=1000, batch_
               learning_rate=1e-3, beta1=0.5, show_every=250, num_samples=16, seed=0, verbose=True):
     """Train a GAN by gan_train_step on random minibatches of X (CS231n's run_a_gan).
 
-    At each iteration, draw a minibatch of batch_size real images (np.random.choice(N, batch_size),
-    as Solver does), then z_d and z_g with sample_noise(batch_size, noise_dim), in that order, from
-    the global np.random, which is seeded with seed at the start. The Adam configs are made here
-    by adam_configs(params, learning_rate, beta1).
+    At each iteration, draw a minibatch of batch_size real images at random (with or without
+    replacement, with any numpy call: e.g. np.random.choice(N, batch_size), as Solver does) and
+    fresh noise z_d and z_g of shape (batch_size, noise_dim) with sample_noise, then take one
+    gan_train_step with the given loss. np.random is seeded with seed at the start, so a run is
+    reproducible. The Adam configs are made here by adam_configs(params, learning_rate, beta1).
 
     Inputs:
     - X: real images, of shape (N, D), values in [-1, 1]
