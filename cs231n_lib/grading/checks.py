@@ -23,6 +23,9 @@ class Check:
     seed: int
     build: Callable[[Plan, np.random.Generator], None]
     static: tuple[StaticCheck, ...] = field(default=())
+    # Graded units this one calls (e.g. TwoLayerNet uses affine_forward): when one of them fails its
+    # own check too, the feedback says to fix that first. The grader also infers uses from the code.
+    uses: tuple[str, ...] = field(default=())
 
     def plan(self) -> Plan:
         plan = Plan()
@@ -36,13 +39,18 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def hidden_check(check_id: str, unit: str, cell: str, seed: int, static: tuple[StaticCheck, ...] = ()):
-    """Register the decorated plan builder as the hidden check check_id."""
+def hidden_check(
+    check_id: str, unit: str, cell: str, seed: int, static: tuple[StaticCheck, ...] = (), uses: tuple[str, ...] = ()
+) -> Callable[[Callable[[Plan, np.random.Generator], None]], Callable[[Plan, np.random.Generator], None]]:
+    """Register the decorated plan builder as the hidden check check_id.
+
+    uses: the graded units the checked unit calls, named in its feedback when they fail too.
+    """
 
     def register(build: Callable[[Plan, np.random.Generator], None]):
         if check_id in CHECKS:
             raise ValueError(f"hidden check {check_id!r} is defined twice")
-        CHECKS[check_id] = Check(check_id, unit, cell, seed, build, tuple(static))
+        CHECKS[check_id] = Check(check_id, unit, cell, seed, build, tuple(static), tuple(uses))
         return build
 
     return register

@@ -7,10 +7,18 @@ happened, the kernel is restarted, the cells before it (except graded test
 cells and cells that broke the kernel) run again to restore the student's
 definitions, and grading goes on. A whole-notebook time limit stops a
 submission that keeps hitting cell limits: the cells it leaves get an error.
+
+Hidden-check probe cells (appended by preprocessors.InjectHiddenChecks) carry
+the hidden inputs into the kernel, so they are quarantined: nothing they do
+can reach another cell's outputs (display updates, output widgets), recovery
+never re-runs them, they have a time budget of their own instead of the
+notebook's, and what happened to them (a time limit, a dead kernel) is
+recorded in their metadata, which the kernel cannot write.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -20,7 +28,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from .student_code import is_test_cell
+from .student_code import PROBE_CELL_KEY, is_probe_cell, is_test_cell
 
 
 def error_output(name: str, message: str) -> NotebookNode:
@@ -34,9 +42,14 @@ class ResilientExecute(Execute):
     wedged_grace = Integer(
         10, config=True, help="Seconds a kernel may take to answer after a time-limit interrupt."
     ).tag(config=True)
+    hidden_checks_timeout = Integer(
+        600, config=True, help="Seconds all hidden-check probe cells together may spend executing (apart from "
+        "the notebook's own limit, so a slow notebook still gets its hidden checks)."
+    ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._started = time.monotonic()
+        self._probes_started: float | None = None
         self._broken_cells: set[int] = set()
         self._cells = nb.cells
         return super().preprocess(nb, resources, km)
@@ -46,31 +59,105 @@ class ResilientExecute(Execute):
     ) -> NotebookNode:
         if cell.cell_type != "code" or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if is_probe_cell(cell):
+            return await self._execute_probe(cell, cell_index, execution_count, store_history)
         elapsed = time.monotonic() - self._started
         if elapsed > self.notebook_timeout:
             cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
                                                               f"{self.notebook_timeout} s time limit")]
             return cell
+        cell, _ = await self._execute_resiliently(cell, cell_index, execution_count, store_history,
+                                                  self._started + self.notebook_timeout)
+        return cell
+
+    async def _execute_resiliently(
+        self, cell: NotebookNode, cell_index: int, execution_count: int | None, store_history: bool, deadline: float
+    ) -> tuple[NotebookNode, str | None]:
+        """Execute cell; (the cell, what went wrong: "timeout", "wedged", "died" or None)."""
+        event = None
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
             cell.outputs.append(error_output(
                 "KernelDied", "the kernel died while running this cell (out of memory, os._exit, a signal or a "
                 "crash); it was restarted and grading went on"))
-            await self._recover(cell_index)
-            return cell
+            await self._recover(cell_index, deadline)
+            self._reap_background_processes(cell)
+            return cell, "died"
         except CellTimeoutError:
             # Raised when the kernel stays busy even after the interrupt (nbclient waits for its output).
             wedged = True
         else:
-            timed_out = any(o.output_type == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+            timed_out = self._explain_timeout(cell, cell_index)
+            event = "timeout" if timed_out else None
             wedged = timed_out and not await self._responsive(self.wedged_grace)
         if wedged:
             cell.outputs.append(error_output(
-                "KernelWedged", f"the cell kept running after its {self.timeout} s time limit and ignored the "
-                "interrupt; the kernel was restarted and grading went on"))
-            await self._recover(cell_index)
+                "KernelWedged", f"{self._describe(cell, cell_index)} kept running after its {self.timeout} s time "
+                "limit and ignored the interrupt; the kernel was restarted and grading went on"))
+            await self._recover(cell_index, deadline)
+            self._reap_background_processes(cell)
+            return cell, "wedged"
+        self._reap_background_processes(cell)
+        return cell, event
+
+    async def _execute_probe(
+        self, cell: NotebookNode, cell_index: int, execution_count: int | None, store_history: bool
+    ) -> NotebookNode:
+        now = time.monotonic()
+        if self._probes_started is None:
+            self._probes_started = now
+        deadline = self._probes_started + self.hidden_checks_timeout
+        record = cell.metadata[PROBE_CELL_KEY]
+        if now > deadline:
+            cell.outputs = []
+            record.update(event="not_run", seconds=self.hidden_checks_timeout)
+            return cell
+        # Quarantine: a display id or an output widget set up by an earlier cell must not let this
+        # cell's outputs (what the student's hooks print about the hidden inputs) land anywhere else.
+        self._display_id_map = {}
+        widgets = copy.deepcopy(self.widget_state), copy.deepcopy(self.widget_buffers)
+        hooks = {msg_id: list(stack) for msg_id, stack in self.output_hook_stack.items()}
+        try:
+            cell, event = await self._execute_resiliently(cell, cell_index, execution_count, store_history, deadline)
+        finally:
+            self._display_id_map = {}
+            self.widget_state, self.widget_buffers = widgets
+            self.output_hook_stack.clear()
+            self.output_hook_stack.update(hooks)
+        if event is not None:
+            record.update(event=event, seconds=self.timeout)
         return cell
+
+    def _describe(self, cell: NotebookNode, cell_index: int) -> str:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        return f"cell {cell_index + 1}" + (f" (grade id {grade_id})" if grade_id else "")
+
+    def _explain_timeout(self, cell: NotebookNode, cell_index: int) -> bool:
+        """Replace nbgrader's bare "No reply from kernel before timeout" by which limit, its value and the cell."""
+        timed_out = False
+        for index, output in enumerate(cell.outputs):
+            if output.output_type == "error" and output.get("ename") == "CellTimeoutError":
+                timed_out = True
+                cell.outputs[index] = error_output(
+                    "CellTimeoutError", f"{self._describe(cell, cell_index)} ran past its {self.timeout} s time "
+                    "limit and was interrupted; the cells after it ran as usual")
+        return timed_out
+
+    def _reap_background_processes(self, cell: NotebookNode) -> None:
+        """End processes the cell left running (the kernel manager knows how, where it can)."""
+        reap = getattr(self.km, "reap_background_processes", None)
+        if reap is None:
+            return
+        try:
+            count = reap()
+        except Exception as error:  # noqa: BLE001 - reaping is best effort; grading goes on
+            self.log.warning("Could not end the background processes of a cell: %s", error)
+            return
+        if isinstance(count, int) and count > 0:
+            what = "1 background process was" if count == 1 else f"{count} background processes were"
+            cell.outputs.append(NotebookNode(
+                output_type="stream", name="stdout", text=f"[grader: {what} left running by this cell and ended]\n"))
 
     # nbclient binds the synchronous wrapper to its own coroutine; bind it to ours.
     execute_cell = run_sync(async_execute_cell)
@@ -91,16 +178,23 @@ class ResilientExecute(Execute):
                 return True
         return False
 
-    async def _recover(self, broken_index: int) -> None:
-        """Restart the kernel and re-run the cells before broken_index that define things."""
+    async def _recover(self, broken_index: int, deadline: float) -> None:
+        """Restart the kernel and re-run the cells before broken_index that define things (until deadline).
+
+        Nothing of the re-runs is recorded, and probe cells are never re-run: no student code
+        whose output reaches the notebook runs after a probe has carried hidden inputs in.
+        """
         self._broken_cells.add(broken_index)
         self.log.warning("Restarting the kernel after cell %d", broken_index)
         await ensure_async(self.km.restart_kernel(now=True))
         await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        if not any(later.cell_type == "code" for later in self._cells[broken_index + 1:]):
+            return  # nothing left to run needs the definitions (a probe of the last check, say)
         for index, earlier in enumerate(self._cells[:broken_index]):
-            if earlier.cell_type != "code" or index in self._broken_cells or is_test_cell(earlier):
+            if (earlier.cell_type != "code" or index in self._broken_cells or is_test_cell(earlier)
+                    or is_probe_cell(earlier)):
                 continue
-            if time.monotonic() - self._started > self.notebook_timeout:
+            if time.monotonic() > deadline:
                 return
             msg_id = self.kc.execute(earlier.source, store_history=False, allow_stdin=False)
             if not await self._reply_within(msg_id, self.timeout):

@@ -1,10 +1,14 @@
 """Run a call plan against a namespace and encode what comes back.
 
 This module is the only grading code that enters a student's kernel: the
-autograder pastes its source into each hidden check cell, so it must depend
-on nothing but the standard library and numpy. It computes; it never judges.
-The grader runs the same plan against the reference in its own process and
-compares (see ``judge.py``), so nothing here is worth forging.
+autograder pastes its source into a probe cell of its own per hidden check,
+appended after the student's last cell, so it must depend on nothing but the
+standard library and numpy. It computes; it never judges. The grader runs the
+same plan against the reference in its own process and compares (see
+``judge.py``), so nothing here is worth forging. Nothing here is secret from
+the student's code either (its hooks see this source and the plan); the grader
+keeps only the payload of a probe cell and drops everything else it printed
+(see ``preprocessors.py``).
 
 A plan is JSON: ``{"steps": [...], "arrays": {name: encoded array}}``. Each
 step calls ``target`` (a dotted name resolved in earlier step results, then

@@ -10,13 +10,26 @@ from .compare import CheckFailure
 REFERENCE_PACKAGE = "cs231n_lib"
 
 # Calls that hide a Python-level loop behind a function.
-LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "fromiter", "frompyfunc", "map"}
+LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "fromiter", "frompyfunc", "map", "filter",
+                 "starmap"}
+# Calls that run code the loop ban cannot read (a string of code).
+OPAQUE_CALLS = {"eval", "exec", "compile"}
+# Calls that reach attributes or names computed at run time: they could reach any function of the notebook.
+DYNAMIC_CALLS = {"getattr", "globals", "locals", "vars", "methodcaller", "attrgetter", "__getattribute__"}
+
+# Cells the grader appends to run hidden checks (see preprocessors.InjectHiddenChecks); never the student's.
+PROBE_CELL_KEY = "cs231n_probe"
 
 
 def is_test_cell(cell) -> bool:
     """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell)."""
     nbgrader = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
+
+
+def is_probe_cell(cell) -> bool:
+    """A hidden-check cell the grader appended (only the grader writes this metadata into the executed copy)."""
+    return cell.get("cell_type") == "code" and PROBE_CELL_KEY in cell.get("metadata", {})
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,7 @@ class StudentCode:
         cells, ids = [], []
         for cell in notebook.cells:
             nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.get("cell_type") == "code" and not is_test_cell(cell):
+            if cell.get("cell_type") == "code" and not is_test_cell(cell) and not is_probe_cell(cell):
                 cells.append(cell.get("source", ""))
                 ids.append(nbgrader.get("grade_id") if nbgrader.get("solution") else None)
         return cls(tuple(cells), tuple(ids))
@@ -73,10 +86,31 @@ class StudentCode:
                     functions[node.name] = node
         return functions
 
+    def top_level_classes(self) -> dict[str, ast.ClassDef]:
+        classes = {}
+        for tree in self.trees():
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef):
+                    classes[node.name] = node
+        return classes
+
 
 def _without_magics(source: str) -> str:
     # IPython magics and shell escapes are not Python; blank them so the rest still parses.
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def parse_cell(source: str) -> ast.Module | None:
+    """A code cell's syntax tree (magics blanked), or None if it does not parse."""
+    try:
+        return ast.parse(_without_magics(source))
+    except SyntaxError:
+        return None
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
 
 
 def _loop_in(node: ast.AST) -> str | None:
@@ -86,34 +120,122 @@ def _loop_in(node: ast.AST) -> str | None:
         if isinstance(child, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             return f"a comprehension (line {child.lineno})"
         if isinstance(child, ast.Call):
-            func = child.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            name = _called_name(child)
             if name in LOOPING_CALLS:
                 return f"a call to {name} (line {child.lineno})"
+            if name in OPAQUE_CALLS:
+                return f"a call to {name} (line {child.lineno}), whose code the grader cannot check for loops"
+    return None
+
+
+class _NotebookCode:
+    """Where a name used in a definition can lead: the notebook's functions, classes and methods."""
+
+    # Attributes of arrays: `x.sum()` is numpy's, even when a notebook class has a method `sum`.
+    ARRAY_ATTRIBUTES = frozenset(dir(__import__("numpy").ndarray))
+
+    def __init__(self, code: StudentCode):
+        self.functions = code.top_level_functions()
+        self.classes = code.top_level_classes()
+
+    def methods(self, class_name: str, seen: frozenset[str] = frozenset()) -> dict[str, ast.FunctionDef]:
+        """The methods of a notebook class, including those it inherits from notebook classes."""
+        node = self.classes.get(class_name)
+        if node is None or class_name in seen:
+            return {}
+        found: dict[str, ast.FunctionDef] = {}
+        for base in reversed(node.bases):
+            if isinstance(base, ast.Name):
+                found.update(self.methods(base.id, seen | {class_name}))
+        found.update({n.name: n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
+        return found
+
+    def everything(self) -> list[tuple[str, ast.AST, str | None]]:
+        every = [(name, node, None) for name, node in self.functions.items()]
+        for class_name in self.classes:
+            every += [(f"{class_name}.{m}", node, class_name) for m, node in self.methods(class_name).items()]
+        return every
+
+    def reachable(self, node: ast.AST, owner: str | None) -> list[tuple[str, ast.AST, str | None]]:
+        """(name, definition, class) of every notebook function or method node refers to.
+
+        A reference counts whether or not it is called on the spot (`f = self.helper; f(x)`); an
+        attribute or name computed at run time (getattr with a computed name, globals(), vars())
+        could be any of them, so it reaches every function and method of the notebook.
+        """
+        found = []
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                if child.id in self.functions:
+                    found.append((child.id, self.functions[child.id], None))
+                elif child.id in self.classes:
+                    init = self.methods(child.id).get("__init__")
+                    if init is not None:
+                        found.append((f"{child.id}.__init__", init, child.id))
+            elif isinstance(child, ast.Attribute):
+                found += self._attribute(child.value, child.attr, owner)
+            elif isinstance(child, ast.Call) and _called_name(child) in DYNAMIC_CALLS:
+                attribute = _constant_getattr(child)
+                if attribute is None:
+                    return self.everything()
+                found += self._attribute(child.args[0], attribute, owner)
+        return found
+
+    def _attribute(self, value: ast.AST, attribute: str, owner: str | None) -> list[tuple[str, ast.AST, str | None]]:
+        # self.m / cls.m / type(self).m: the owner's method; ClassName.m: that class's; anything else
+        # (an instance made here, super()): any notebook class's method of that name.
+        if isinstance(value, ast.Name) and value.id in ("self", "cls") and owner is not None:
+            candidates = [owner]
+        elif isinstance(value, ast.Call) and _called_name(value) == "type" and owner is not None:
+            candidates = [owner]
+        elif isinstance(value, ast.Name) and value.id in self.classes:
+            candidates = [value.id]
+        elif attribute in self.ARRAY_ATTRIBUTES:
+            return []
+        else:
+            candidates = list(self.classes)
+        found = []
+        for class_name in candidates:
+            method = self.methods(class_name).get(attribute)
+            if method is not None:
+                found.append((f"{class_name}.{attribute}", method, class_name))
+        return found
+
+
+def _constant_getattr(call: ast.Call) -> str | None:
+    """The attribute a getattr(obj, "name") call reads, when its name is a constant; else None."""
+    if _called_name(call) == "getattr" and len(call.args) >= 2:
+        name = call.args[1]
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            return name.value
     return None
 
 
 def forbid_loops(qualified_name: str):
-    """A static check: the definition (and notebook functions it calls) has no Python loop."""
+    """A static check: the definition, and every notebook function or method it can reach, has no Python loop.
+
+    Calls are followed into top-level functions, methods of the same class (`self.helper(x)`),
+    methods of other notebook classes, and functions or methods used as values; a name computed
+    at run time (getattr with a computed name, globals()) is taken to reach every one of them.
+    """
 
     def check(code: StudentCode) -> list[str]:
         node = code.definition(qualified_name)
         if node is None:
             raise CheckFailure(f"{qualified_name}: no definition found in the notebook")
-        helpers = code.top_level_functions()
-        seen, pending = set(), [(qualified_name, node)]
+        owner = qualified_name.partition(".")[0] if "." in qualified_name else None
+        notebook = _NotebookCode(code)
+        seen, pending = {qualified_name}, [(qualified_name, node, owner)]
         while pending:
-            name, current = pending.pop()
+            name, current, current_owner = pending.pop()
             loop = _loop_in(current)
             if loop:
                 via = "" if name == qualified_name else f" (through {name})"
                 raise CheckFailure(f"{qualified_name}: must not use Python loops, but it uses {loop}{via}")
-            for child in ast.walk(current):
-                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
-                    callee = child.func.id
-                    if callee in helpers and callee not in seen:
-                        seen.add(callee)
-                        pending.append((callee, helpers[callee]))
+            for callee, definition, callee_owner in notebook.reachable(current, current_owner):
+                if callee not in seen:
+                    seen.add(callee)
+                    pending.append((callee, definition, callee_owner))
         return [f"{qualified_name}: no Python loops"]
 
     return check
