@@ -48,8 +48,17 @@ c.GraderKernelManager.memory_limit_mb = 4096
 # A deleted test cell comes back from the gradebook (and is graded); nbgrader would score it nothing.
 c.OverwriteCells.add_missing_cells = True
 
+# Submissions and grading folders are written by students and their kernels: nbgrader reads every
+# notebook without following links or blocking on FIFOs, below a size limit (grading_folder.py).
+c.Autograde.exporter_class = "cs231n_lib.grading.grading_folder.SafeNotebookExporter"
+c.GenerateFeedback.exporter_class = "cs231n_lib.grading.grading_folder.SafeFeedbackExporter"
+
 c.Autograde.sanitize_preprocessors = [
+    # First: nbgrader has just copied the submission following links; drop what was a link or FIFO.
+    "cs231n_lib.grading.grading_folder.DropUnsafeSubmissionFiles",
     "nbgrader.preprocessors.ClearOutput",
+    # Before DeduplicateIds and OverwriteCells, which fail on tampered metadata with a KeyError.
+    "cs231n_lib.grading.grading_folder.CheckGradingStructure",
     "nbgrader.preprocessors.DeduplicateIds",
     "cs231n_lib.grading.grading_folder.DropBrokenGradingMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
@@ -70,6 +79,8 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
+    # Last: the kernel is gone; remove what it planted before nbgrader writes and chmods the folder.
+    "cs231n_lib.grading.grading_folder.SecureGradingFolder",
 ]
 
 # The staff copy of each assignment's package (a link in source/, see `cs231n-course release`)

@@ -10,7 +10,9 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
+from . import safe_files
 from .course import get_assignment
+from .grading_folder import NOTE_PREFIX
 from .nbgrader_runner import run_nbgrader
 
 # Written next to each graded submission by parallel autograde: fingerprint, outcome, seconds.
@@ -22,7 +24,7 @@ class GradingRun:
     student: str
     seconds: float
     ok: bool
-    message: str  # why nbgrader could not grade it, or ""
+    message: str  # why nbgrader could not grade it, then grading notes (tampered cells, files left out), or ""
 
 
 def submitted_students(course_root: Path, assignment: str) -> list[str]:
@@ -57,33 +59,65 @@ def _failure_summary(log: str) -> str:
 
 
 def verdict(returncode: int | None, log: str, problems: list[str], wall_clock: float | None = None) -> tuple[bool, str]:
-    """(graded without error, why not): a problem with the files wins, then the wall-clock limit, then the log."""
+    """(graded without error, why not): a problem with the files wins, then the wall-clock limit, then the log.
+
+    Grading notes in the log (tampered cells, files left out) follow, also when grading succeeded.
+    """
+    notes = [note for note in log_notes(log) if note not in problems]
     if problems:
-        return False, "; ".join(problems)
+        return False, "; ".join(problems + notes)
     if returncode is None:
         return False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
     if grading_failed(returncode, log):
-        return False, _failure_summary(log)
-    return True, ""
+        return False, "; ".join([_failure_summary(log), *notes])
+    return True, "; ".join(notes)
+
+
+def log_notes(log: str) -> list[str]:
+    """The grading notes nbgrader logged (see grading_folder.add_grading_note), once each, in order."""
+    notes = [line.split(NOTE_PREFIX, 1)[1].strip() for line in log.splitlines() if NOTE_PREFIX in line]
+    return list(dict.fromkeys(notes))
 
 
 def submission_problems(course_root: Path, assignment: str, student: str) -> list[str]:
-    """What is wrong with a submission's files, in words a student can act on (empty if nothing)."""
+    """What is wrong with a submission's files, in words a student can act on (empty if nothing).
+
+    Links, FIFOs, devices and oversized files are never followed or read: each is named here and
+    left out of grading (a notebook that is one is graded as missing).
+    """
     directory = course_root / "submitted" / student / assignment
-    problems = []
-    present = sorted(p.name for p in directory.glob("*.ipynb"))
-    for notebook in get_assignment(assignment).notebooks:
-        path = directory / f"{notebook}.ipynb"
-        if not path.exists():
-            found = f"; found {', '.join(present)}" if present else ""
-            problems.append(f"{notebook}.ipynb is missing (it must keep its name){found}")
-            continue
-        try:
-            nbformat.validate(nbformat.read(path, as_version=4))
-        except Exception as error:  # noqa: BLE001 - any failure to read means "not a notebook"
-            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-            problems.append(f"{notebook}.ipynb is not a readable notebook: {reason}")
+    linked = safe_files.linked_folder(course_root / "submitted", Path(student, assignment))
+    if linked:
+        return [f"{linked}: not followed, the submission is graded as empty"]
+    found = safe_files.scan(directory)
+    notebooks = {f"{notebook}.ipynb" for notebook in get_assignment(assignment).notebooks}
+    problems = [f"{reason}: left out of grading" for name, reason in found.refused.items() if name not in notebooks]
+    present = sorted(name for name in [*found.files, *found.refused] if name.endswith(".ipynb") and "/" not in name)
+    for name in sorted(notebooks):
+        if name in found.refused:
+            problems.append(f"{found.refused[name]}: graded as missing")
+        elif name not in found.files:
+            others = [other for other in present if other not in notebooks]
+            problems.append(f"{name} is missing (it must keep its name)"
+                            + (f"; found {', '.join(others)}" if others else ""))
+        else:
+            problems.extend(_notebook_problem(found.files[name], name))
     return problems
+
+
+def _notebook_problem(path: Path, name: str) -> list[str]:
+    try:
+        text = safe_files.read_text(path, safe_files.MAX_NOTEBOOK_BYTES, name=name)
+    except safe_files.UnsafeFileError as error:
+        return [f"{error}: graded as missing"]
+    except UnicodeDecodeError:
+        return [f"{name} is not a readable notebook: not UTF-8 text"]
+    try:
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    except Exception as error:  # noqa: BLE001 - any failure to read means "not a notebook"
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        return [f"{name} is not a readable notebook: {reason}"]
+    return []
 
 
 def autograde(

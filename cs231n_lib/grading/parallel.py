@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -28,6 +29,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
+from . import safe_files
 from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
 from .gradebook import gradebook_url
@@ -76,8 +78,17 @@ def scratch_environment(root: Path) -> dict[str, str]:
 
 
 def submission_files(course_root: Path, assignment: str, student: str) -> dict[str, bytes]:
-    directory = course_root / "submitted" / student / assignment
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    """The submission's regular files by relative name; links, FIFOs and oversized files are left out
+    (submission_problems names them)."""
+    if safe_files.linked_folder(course_root / "submitted", Path(student, assignment)):
+        return {}
+    files = {}
+    for relative, path in safe_files.scan(course_root / "submitted" / student / assignment).files.items():
+        try:
+            files[relative] = safe_files.read_bytes(path, safe_files.MAX_NOTEBOOK_BYTES, name=relative)
+        except safe_files.UnsafeFileError:
+            continue  # changed into something unsafe since the scan
+    return files
 
 
 def fingerprint(files: dict[str, bytes]) -> str:
@@ -88,8 +99,13 @@ def fingerprint(files: dict[str, bytes]) -> str:
 
 
 def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, bytes],
-                     extra_arguments: tuple[str, ...] = (), wall_clock: float = 1800.0) -> SubmissionResult:
-    """Grade one submission in a throwaway course (runs on a Dask worker, or here with --workers 1)."""
+                     extra_arguments: tuple[str, ...] = (), wall_clock: float = 1800.0,
+                     problems: list[str] | None = None) -> SubmissionResult:
+    """Grade one submission in a throwaway course (runs on a Dask worker, or here with --workers 1).
+
+    problems: what submission_problems found in the real submission (the scratch copy lacks the
+    links and FIFOs it names); found again in the scratch copy when not given.
+    """
     started = time.perf_counter()
     assignment = template.assignment
     with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
@@ -104,17 +120,43 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path = submitted / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
-        problems = submission_problems(root, assignment, student)
+        if problems is None:
+            problems = submission_problems(root, assignment, student)
         completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
                                  "--log-level=WARN", *extra_arguments, check=False,
                                  environment=scratch_environment(root), timeout=wall_clock)
         ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
-        graded = root / "autograded" / student / assignment
-        notebooks = {p.stem: p.read_text() for p in sorted(graded.glob("*.ipynb"))}
-        timestamp_file = submitted / "timestamp.txt"
-        timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
+        notebooks, unread = read_graded_notebooks(root / "autograded" / student / assignment, assignment)
+        if unread:
+            ok, message = False, "; ".join([*unread, message] if message else unread)
+        timestamp = _read_small(submitted / "timestamp.txt")
     return SubmissionResult(student, ok, message, time.perf_counter() - started, fingerprint(files), notebooks,
                             timestamp)
+
+
+def read_graded_notebooks(folder: Path, assignment: str) -> tuple[dict[str, str], list[str]]:
+    """(notebook name -> graded JSON, why a notebook could not be read) of a grading folder.
+
+    Only the assignment's notebooks are read, never through a link or from a FIFO, below the size
+    limit: the kernel ran in this folder and could have planted anything.
+    """
+    notebooks, unread = {}, []
+    for name in get_assignment(assignment).notebooks:
+        path = folder / f"{name}.ipynb"
+        if not os.path.lexists(path):
+            continue
+        try:
+            notebooks[name] = safe_files.read_text(path, safe_files.MAX_NOTEBOOK_BYTES, name=f"{name}.ipynb")
+        except (safe_files.UnsafeFileError, UnicodeDecodeError) as error:
+            unread.append(f"graded {error}: graded as missing")
+    return notebooks, unread
+
+
+def _read_small(path: Path) -> str | None:
+    try:
+        return safe_files.read_text(path, 64 * 1024).strip()
+    except (safe_files.UnsafeFileError, UnicodeDecodeError):
+        return None
 
 
 def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
@@ -138,10 +180,10 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
                                                   timestamp=parse_utc(result.timestamp))
         else:
             gradebook.update_or_create_submission(assignment, result.student)
-    destination = course_root / "autograded" / result.student / assignment
-    if destination.exists():
-        shutil.rmtree(destination)
-    destination.mkdir(parents=True)
+    # A kernel of an earlier serial run may have left links here: nothing below autograded/ is followed.
+    (course_root / "autograded").mkdir(exist_ok=True)
+    safe_files.remove_entry(course_root / "autograded" / result.student / assignment)
+    destination = safe_files.real_directory(course_root / "autograded", Path(result.student, assignment))
     for name in notebook_names:
         if name not in result.notebooks:
             _zero_missing_notebook(db_url, assignment, result.student, name)
@@ -150,11 +192,11 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
         resources = {"nbgrader": {"student": result.student, "assignment": assignment, "notebook": name,
                                   "db_url": db_url}}
         SaveAutoGrades().preprocess(notebook, resources)
-        (destination / f"{name}.ipynb").write_text(result.notebooks[name])
+        safe_files.write_fresh(destination / f"{name}.ipynb", result.notebooks[name])
     if result.timestamp:
-        (destination / "timestamp.txt").write_text(result.timestamp)
-    (destination / STATE_FILE).write_text(json.dumps({"fingerprint": result.fingerprint, "ok": result.ok,
-                                                      "message": result.message, "seconds": result.seconds}))
+        safe_files.write_fresh(destination / "timestamp.txt", result.timestamp)
+    safe_files.write_fresh(destination / STATE_FILE, json.dumps({
+        "fingerprint": result.fingerprint, "ok": result.ok, "message": result.message, "seconds": result.seconds}))
 
 
 def _zero_missing_notebook(db_url: str, assignment: str, student: str, notebook: str) -> None:
@@ -168,10 +210,10 @@ def _zero_missing_notebook(db_url: str, assignment: str, student: str, notebook:
 
 
 def already_graded(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> bool:
-    state = course_root / "autograded" / student / assignment / STATE_FILE
+    state = _read_small(course_root / "autograded" / student / assignment / STATE_FILE)
     try:
-        return json.loads(state.read_text())["fingerprint"] == fingerprint(files)
-    except (OSError, ValueError, KeyError):
+        return json.loads(state or "")["fingerprint"] == fingerprint(files)
+    except (ValueError, KeyError, TypeError):
         return False
 
 
@@ -190,6 +232,7 @@ def autograde_parallel(
     get_assignment(assignment)
     students = submitted_students(course_root, assignment) if students is None else students
     bundles = {s: submission_files(course_root, assignment, s) for s in students}
+    problems = {s: submission_problems(course_root, assignment, s) for s in students}
     todo = [s for s in students if force or not already_graded(course_root, assignment, s, bundles[s])]
     skipped = len(students) - len(todo)
     if not todo:
@@ -210,15 +253,16 @@ def autograde_parallel(
     try:
         if workers <= 1 and scheduler is None:
             for student in todo:
-                record(grade_in_scratch(template, student, bundles[student], extra_arguments, wall_clock))
+                record(grade_in_scratch(template, student, bundles[student], extra_arguments, wall_clock,
+                                        problems[student]))
         else:
-            _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, wall_clock, record)
+            _run_on_dask(template, todo, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record)
     finally:
         bar.close()
     return runs
 
 
-def _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, wall_clock, record) -> None:
+def _run_on_dask(template, todo, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record) -> None:
     import logging
 
     import dask
@@ -239,6 +283,7 @@ def _run_on_dask(template, todo, bundles, workers, scheduler, extra_arguments, w
         shared = client.scatter(template, broadcast=True)
         futures = [
             client.submit(grade_in_scratch, shared, student, bundles[student], extra_arguments, wall_clock,
+                          problems[student],
                           key=f"grade-{template.assignment}-{student}-{fingerprint(bundles[student])[:12]}",
                           retries=1, pure=False)
             for student in todo
@@ -255,7 +300,10 @@ def recorded_runs(course_root: Path, assignment: str) -> list[GradingRun]:
     """The last grading run of every submission, as recorded next to its graded notebooks."""
     runs = []
     for state_file in sorted((course_root / "autograded").glob(f"*/{assignment}/{STATE_FILE}")):
-        state = json.loads(state_file.read_text())
+        try:
+            state = json.loads(_read_small(state_file) or "")
+        except ValueError:
+            continue
         runs.append(GradingRun(state_file.parent.parent.name, float(state.get("seconds", 0.0)),
                                bool(state.get("ok")), str(state.get("message", ""))))
     return runs

@@ -9,8 +9,10 @@ import io
 import json
 from pathlib import Path
 
+from . import safe_files
 from .autograde import STATE_FILE, GradingRun
 from .gradebook import StudentScores
+from .grading_folder import grading_notes
 
 
 def score_table(rows: list[StudentScores], cells: list[tuple[str, float]]) -> str:
@@ -97,19 +99,36 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
     graded = course_root / "autograded"
     for directory in sorted(graded.glob(f"*/{assignment}")):
         student = directory.parent.name
-        state_file = directory / STATE_FILE
-        if state_file.exists():
-            state = json.loads(state_file.read_text())
-            if not state.get("ok", True):
-                found.append((student, state.get("message") or "not graded"))
-        for path in sorted(directory.glob("*.ipynb")):
-            notebook = json.loads(path.read_text())
+        if safe_files.linked_folder(graded, Path(student, assignment)):
+            found.append((student, f"autograded/{student}/{assignment} is a link: not read"))
+            continue
+        folder = safe_files.scan(directory)
+        state = _read_json(directory / STATE_FILE) if STATE_FILE in folder.files else {}
+        if not state.get("ok", True):
+            found.append((student, state.get("message") or "not graded"))
+        found.extend((student, f"{reason}: not read") for _, reason in sorted(folder.refused.items()))
+        for name, path in sorted(folder.files.items()):
+            if not name.endswith(".ipynb") or "/" in name:
+                continue
+            notebook = _read_json(path)
+            if not notebook:
+                found.append((student, f"{name} is not a readable notebook"))
+                continue
+            found.extend((student, f"{path.stem}: {note}") for note in grading_notes(notebook))
             for cell in notebook.get("cells", []):
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "an ungraded cell")
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
                         found.append((student, f"{path.stem}: {grade_id}: {LIMIT_ERRORS[output['ename']]}"))
     return found
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        value = json.loads(safe_files.read_text(path, safe_files.MAX_NOTEBOOK_BYTES))
+    except (safe_files.UnsafeFileError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def write_html(
@@ -136,7 +155,8 @@ def write_html(
     if runs:
         items = "".join(
             f"<li>{html.escape(r.student)}: {r.seconds:.1f} s"
-            + ("" if r.ok else f' — <span class="lost">{html.escape(r.message)}</span>')
+            + (f' — <span class="lost">{html.escape(r.message)}</span>' if not r.ok
+               else f" — {html.escape(r.message)}" if r.message else "")
             + "</li>"
             for r in runs
         )

@@ -51,6 +51,8 @@ def _has_holes(fd: int, size: int) -> bool:
         return os.lseek(fd, 0, os.SEEK_HOLE) < size
     except OSError:
         return False
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)  # SEEK_HOLE moved the offset; the caller reads from the start
 
 
 def refusal(name: str, status: os.stat_result, limit: int, fd: int | None = None) -> str | None:
@@ -216,3 +218,17 @@ def _sparse_reason(path: Path, relative: str, limit: int) -> str | None:
         return refusal(relative, os.fstat(fd), limit, fd)
     finally:
         os.close(fd)
+
+
+def linked_folder(anchor: Path, relative: Path | str) -> str | None:
+    """Why anchor/relative is not a chain of real folders (a link or a file on the way), or None."""
+    current, name = Path(anchor), ""
+    for part in Path(relative).parts:
+        current, name = current / part, f"{name}{part}/"
+        try:
+            what = kind(os.lstat(current).st_mode)
+        except FileNotFoundError:
+            return None
+        if what != "a folder":
+            return f"{name.rstrip('/')} is {what or 'a regular file'}"
+    return None
