@@ -81,6 +81,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     for run in runs:
         if not run.ok:
             print(f"{run.student}: not graded: {run.message}")
+        elif run.message:  # graded, with notes (files left out, tampered cells restored)
+            print(f"{run.student}: note: {run.message}")
     return 0 if all(r.ok for r in runs) else 1
 
 
