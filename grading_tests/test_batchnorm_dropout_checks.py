@@ -56,3 +56,30 @@ def test_a_backward_is_graded_on_the_cache_of_the_students_own_forward(repo_root
     namespace["batchnorm_forward"] = wrapped_forward
     namespace["batchnorm_backward_alt"] = lambda dout, cache: backward(dout, cache["inner"])
     assert judge_in_process(f"{ASSIGNMENT}.batchnorm_backward_alt", namespace, code).passed
+
+
+def test_a_rearranged_batchnorm_backward_alt_keeps_the_fc_net_points(repo_root, monkeypatch):
+    # (gamma / (N * std)) * (N * dout - dbeta - x_hat * dgamma) is correct; through a network its
+    # bias gradients before a batch norm are ~1e-16 noise on quantities that are exactly 0. The
+    # comparison on the scale of the largest gradient accepts them; by their own relative error
+    # (the grader before issue 13) the same code lost the fc_net cells.
+    from cs231n_lib.grading import compare
+
+    alternative = samples.get_alternative(ASSIGNMENT, "bn_alt_gamma_over_n_std")
+    nb = samples.with_alternatives(samples.solution_submission(repo_root, ASSIGNMENT, NOTEBOOK, []), [alternative])
+    namespace, code = notebook_namespace(repo_root, nb)
+    checks = [f"{ASSIGNMENT}.fc_net_batchnorm", f"{ASSIGNMENT}.fc_net_dropout"]
+    assert all(judge_in_process(check_id, namespace, code).passed for check_id in checks)
+    monkeypatch.setattr(compare, "SCALE_FLOOR", 0.0)
+    failures = [judge_in_process(check_id, namespace, code) for check_id in checks]
+    assert not any(verdict.passed for verdict in failures)
+    assert all("grads['b" in verdict.lines[0] for verdict in failures), [v.lines for v in failures]
+
+
+def test_layernorm_is_not_passed_a_mode():
+    # ln_param holds eps only (the notebook's contract): an implementation that hands ln_param to
+    # its batch norm, whose mode would then be read from it, is not confused by the checks.
+    from cs231n_lib.grading.checks import get_check
+
+    plan = get_check(f"{ASSIGNMENT}.layernorm_forward").plan().to_json()
+    assert '"mode"' not in plan

@@ -50,12 +50,54 @@ def test_hidden_check_plans_stay_small():
             assert len(check.plan().to_json()) < 1_000_000, check_id
 
 
-def test_a_float64_result_for_float32_inputs_is_caught():
-    source = "def relu_forward(x):\n    return np.maximum(x, 0).astype(np.float64), x\n"
-    namespace = {"np": np}
-    exec(source, namespace)
-    verdict = judge_in_process("two_layer_net.relu_forward", namespace, StudentCode((source,)))
-    assert not verdict.passed and "dtype float64, expected float32" in verdict.lines[0], verdict.lines
+def test_a_float64_result_for_float32_inputs_is_graded_by_value():
+    # The contract grades values, not a layer's output dtype (CS231n's starter code allocates
+    # with np.zeros): a float64 out for float32 inputs keeps the points, a wrong value does not.
+    right = "def relu_forward(x):\n    return np.maximum(x, 0).astype(np.float64), x\n"
+    wrong = "def relu_forward(x):\n    return np.maximum(x, 0).astype(np.float16), x\n"
+    for source, passes in ((right, True), (wrong, False)):
+        namespace = {"np": np}
+        exec(source, namespace)
+        verdict = judge_in_process("two_layer_net.relu_forward", namespace, StudentCode((source,)))
+        assert verdict.passed is passes, verdict.lines
+
+
+def test_a_network_that_ignores_its_dtype_option_names_the_parameter():
+    namespace = dict(reference_namespace())
+
+    class Float64Net(namespace["FullyConnectedNet"]):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.params = {name: value.astype(np.float64) for name, value in self.params.items()}
+
+    namespace["FullyConnectedNet"] = Float64Net
+    verdict = judge_in_process("two_layer_net.FullyConnectedNet", namespace)
+    assert not verdict.passed
+    expected = "params['W1']: dtype float64, expected float32 (the network's dtype option"
+    assert expected in verdict.lines[0], verdict.lines
+
+
+def test_the_last_steps_of_training_are_judged_by_outcome():
+    # A correct model whose later steps differ by far more than rounding still passes: only the
+    # first step's loss is compared tightly.
+    namespace = dict(reference_namespace())
+    model_class = namespace["TwoLayerNet"]
+
+    class Jittered(model_class):
+        calls = 0
+
+        def loss(self, X, y=None):
+            result = super().loss(X, y)
+            if y is None:
+                return result
+            Jittered.calls += 1
+            loss, grads = result
+            scale = 1.0 if Jittered.calls == 1 else 1 + 1e-6
+            return loss, {name: scale * g for name, g in grads.items()}
+
+    namespace["TwoLayerNet"] = Jittered
+    verdict = judge_in_process("two_layer_net.TwoLayerNet_training", namespace)
+    assert verdict.passed, verdict.lines
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +148,20 @@ def test_student_package_leaves_normalization_to_the_next_assignment(student_pac
     stub = text[text.index("def fc_net_normalized_loss("):]
     assert "raise NotImplementedError()" in stub
     assert "FullyConnectedNet.normalized_loss = fc_net_normalized_loss" in text
+
+
+def test_a_network_failure_names_the_students_failing_layer(repo_root):
+    from test_hidden_checks import notebook_namespace
+
+    from cs231n_lib.grading import samples
+
+    nb = samples.solution_submission(repo_root, "two_layer_net", "two_layer_net", [])
+    namespace, code = notebook_namespace(nb, "two_layer_net")
+    affine_forward = namespace["affine_forward"]
+    # The notebook's FullyConnectedNet calls the notebook's affine_forward, looked up at call time.
+    namespace["affine_forward"] = lambda x, w, b: (affine_forward(x, w, b)[0] + 1e-3, (x, w, b))
+    verdict = judge_in_process("two_layer_net.FullyConnectedNet", namespace, code)
+    assert not verdict.passed
+    # affine_relu_forward calls the broken affine_forward, so it fails its own check too.
+    expected = "FullyConnectedNet uses your `affine_forward`, `affine_relu_forward`, which fail their own checks"
+    assert expected in verdict.lines[0], verdict.lines

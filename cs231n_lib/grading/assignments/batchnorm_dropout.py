@@ -23,14 +23,22 @@ from ..course import Assignment, Unit
 from ..plan import Plan, RandomNormal, StepRef, held
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .two_layer_net import TOL, TOL32, _close, expect_dtypes, run
+from .batchnorm_dropout_alternatives import batchnorm_dropout_alternatives
+from .two_layer_net import TOL, TOL32, _close, explain_with_layers, run, run_keeping_inputs
 
 # Float64 results are compared at 1e-9 (TOL): a different but correct formula for the same
-# normalization differs by ~1e-13 relative; a wrong one by far more than 1e-3.
+# normalization differs by ~1e-13 relative; a wrong one by far more than 1e-3. Every check here is
+# well conditioned (at most a few forward and backward passes; no training loop), so all compare
+# tightly. Float32 inputs are graded by value (two_layer_net.close32), not by the output's dtype.
 
 
-def _forward(plan: Plan, unit: str, x, gamma, beta, param, name: str) -> tuple[StepRef, StepRef]:
-    result = run(plan, name, unit, x, gamma, beta, param)
+def _forward(plan: Plan, unit: str, x, gamma, beta, param, name: str,
+             keeping_inputs: bool = False) -> tuple[StepRef, StepRef]:
+    """The unit's (out, cache); with keeping_inputs, also expect x, gamma and beta unchanged."""
+    if keeping_inputs:
+        result = run_keeping_inputs(plan, name, unit, x, gamma, beta, extra=(param,))
+    else:
+        result = run(plan, name, unit, x, gamma, beta, param)
     return plan.call("item", result, 0, record=True), plan.call("item", result, 1)
 
 
@@ -56,14 +64,14 @@ def batchnorm_forward_train(plan: Plan, rng: np.random.Generator) -> None:
     for N, D, param in ((8, 5, {"mode": "train"}), (3, 7, {"mode": "train", "eps": 1e-2}), (2, 4, {"mode": "train"})):
         x = 3 * rng.normal(size=(N, D)) - 2
         gamma, beta = rng.normal(size=D), rng.normal(size=D)
-        out, _ = _forward(plan, "batchnorm_forward", x, gamma, beta, param, f"batchnorm_forward (train) {param}")
+        out, _ = _forward(plan, "batchnorm_forward", x, gamma, beta, param, f"batchnorm_forward (train) {param}",
+                          keeping_inputs=True)
         _close(plan, out, f"batchnorm_forward out in train mode for x of shape {(N, D)}, bn_param={param}")
-    # Float32 in, float32 out (positive inputs: no cancellation beyond float32 rounding).
+    # Float32 inputs, graded by value (the dtype of out is not part of the contract).
     x32 = rng.uniform(0.5, 1.5, size=(6, 4)).astype(np.float32)
     gamma32, beta32 = (rng.uniform(0.5, 1.5, size=4).astype(np.float32) for _ in range(2))
     out, _ = _forward(plan, "batchnorm_forward", x32, gamma32, beta32, {"mode": "train"}, "batchnorm_forward float32")
-    plan.expect_close(out, "batchnorm_forward out for float32 x of shape (6, 4)", 1e-4)  # normalizing: ~1e-6 noise
-    expect_dtypes(plan, out, "batchnorm_forward out for float32 x of shape (6, 4)")
+    _close(plan, out, "batchnorm_forward out for float32 x of shape (6, 4)", TOL32)
 
 
 @hidden_check("batchnorm_dropout.batchnorm_forward_running", unit="batchnorm_forward",
@@ -114,16 +122,17 @@ def batchnorm_backward_alt(plan: Plan, rng: np.random.Generator) -> None:
 @hidden_check("batchnorm_dropout.layernorm_forward", unit="layernorm_forward", cell="test_layernorm_forward",
               seed=3405, static=(forbid_loops("layernorm_forward"),))
 def layernorm_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for N, D, param in ((5, 8, {}), (1, 6, {}), (4, 3, {"eps": 1e-2}), (3, 5, {"mode": "test"})):
+    # ln_param holds eps only (CS231n's contract): no "mode" key is passed.
+    for N, D, param in ((5, 8, {}), (1, 6, {}), (4, 3, {"eps": 1e-2}), (3, 5, {})):
         x = 2 * rng.normal(size=(N, D)) + rng.normal(size=(N, 1))
         gamma, beta = rng.normal(size=D), rng.normal(size=D)
-        out, _ = _forward(plan, "layernorm_forward", x, gamma, beta, param, f"layernorm_forward {param}")
+        out, _ = _forward(plan, "layernorm_forward", x, gamma, beta, param, f"layernorm_forward {param}",
+                          keeping_inputs=True)
         _close(plan, out, f"layernorm_forward out for x of shape {(N, D)}, ln_param={param}")
     x32 = rng.uniform(0.5, 1.5, size=(4, 6)).astype(np.float32)
     gamma32, beta32 = (rng.uniform(0.5, 1.5, size=6).astype(np.float32) for _ in range(2))
     out, _ = _forward(plan, "layernorm_forward", x32, gamma32, beta32, {}, "layernorm_forward float32")
-    plan.expect_close(out, "layernorm_forward out for float32 x of shape (4, 6)", 1e-4)  # as for batch norm
-    expect_dtypes(plan, out, "layernorm_forward out for float32 x of shape (4, 6)")
+    _close(plan, out, "layernorm_forward out for float32 x of shape (4, 6)", TOL32)
 
 
 @hidden_check("batchnorm_dropout.layernorm_backward", unit="layernorm_backward", cell="test_layernorm_backward",
@@ -165,7 +174,8 @@ def dropout_forward(plan: Plan, rng: np.random.Generator) -> None:
         x = rng.normal(size=shape).astype(dtype)
         seed = int(rng.integers(1000))
         for call in (1, 2):  # the seed is applied at every call: the same mask twice
-            result = run(plan, "dropout_forward", "dropout_forward", x, {"mode": "train", "p": p, "seed": seed})
+            result = run_keeping_inputs(plan, "dropout_forward", "dropout_forward", x,
+                                        extra=({"mode": "train", "p": p, "seed": seed},))
             out = plan.call("item", result, 0, record=True)
             name = f"dropout_forward (train, p={p}, seed={seed}) out for {np.dtype(dtype).name} x of shape {shape}"
             _close(plan, out, f"{name}, call {call}", TOL if dtype == np.float64 else TOL32)
@@ -266,6 +276,17 @@ def _deeper_nets(plan: Plan, rng: np.random.Generator, configs, test_mode: bool 
         D = int(np.prod(x_shape[1:]))
         model = _normalized_net(plan, net, hidden_dims, input_dim=D, num_classes=C, reg=reg, weight_scale=0.3,
                                 dtype="float64", **kwargs)
+        # Nonzero biases (and gammas, betas): with zero ones a layer whose units are all dropped feeds
+        # exact zeros to the next ReLU, where the subgradient at 0 (not part of the contract) decides.
+        dims = [D, *hidden_dims, C]
+        values = {}
+        for i in range(1, len(dims)):
+            values[f"W{i}"] = 0.3 * rng.normal(size=(dims[i - 1], dims[i]))
+            values[f"b{i}"] = 0.3 * rng.normal(size=dims[i])
+            if kwargs.get("normalization") and i < len(dims) - 1:
+                values[f"gamma{i}"] = rng.uniform(0.5, 1.5, size=dims[i])
+                values[f"beta{i}"] = 0.3 * rng.normal(size=dims[i])
+        plan.call(f"{model}.params.update", values)
         for step in (1, 2):  # two training batches: batch norm's running averages move
             X, y = rng.normal(size=x_shape), rng.integers(0, C, size=x_shape[0])
             _loss_and_grads(plan, model, X, y, f"{net}, training batch {step} of shape {x_shape}")
@@ -276,25 +297,35 @@ def _deeper_nets(plan: Plan, rng: np.random.Generator, configs, test_mode: bool 
         _close(plan, scores, f"{net}: test-mode scores (y=None) after 2 training batches")
 
 
+def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:
+    """A failure of fc_net_normalized_loss names those of the notebook's layers that fail their own checks."""
+    explain_with_layers(plan, start, "Your fc_net_normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
+
+
 @hidden_check("batchnorm_dropout.fc_net_batchnorm", unit="fc_net_normalized_loss", cell="test_fc_net_batchnorm",
               seed=3409)
 def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="batchnorm")
     _deeper_nets(plan, rng, [(3409, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "batchnorm"}),
                              (3410, [5], (5, 6), 0.0, {"normalization": "batchnorm"})])
+    _explain_with_layers(plan, start, "batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt")
 
 
 @hidden_check("batchnorm_dropout.fc_net_layernorm", unit="fc_net_normalized_loss", cell="test_fc_net_layernorm",
               seed=3411)
 def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="layernorm")
     _deeper_nets(plan, rng, [(3411, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "layernorm"}),
                              (3412, [5], (1, 6), 0.2, {"normalization": "layernorm"})])
+    _explain_with_layers(plan, start, "layernorm_forward", "layernorm_backward")
 
 
 @hidden_check("batchnorm_dropout.fc_net_dropout", unit="fc_net_normalized_loss", cell="test_fc_net_dropout",
               seed=3413)
 def fc_net_dropout(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     # With seed=... every dropout layer reseeds, so losses and gradients are defined exactly.
     _cs231n_initial_losses(plan, keep_ratios=(0.75, 0.5))
     _deeper_nets(plan, rng, [(3413, [6, 5, 7], (8, 3, 2, 2), 0.3, {"dropout_keep_ratio": 0.6, "seed": 5})])
@@ -302,11 +333,36 @@ def fc_net_dropout(plan: Plan, rng: np.random.Generator) -> None:
     # norm's running averages (graded in test_fc_net_batchnorm) play no part here.
     _deeper_nets(plan, rng, [(3414, [7, 7], (6, 5), 0.0,
                               {"dropout_keep_ratio": 0.5, "seed": 9, "normalization": "batchnorm"})], test_mode=False)
+    _explain_with_layers(plan, start, "dropout_forward", "dropout_backward", "batchnorm_forward_train",
+                         "batchnorm_backward_alt")
 
 
 # ----------------------------------------------------------------------------------------------
 
 PLANTED_BUGS = (
+    planted_bug(
+        "bn_forward_centers_x_in_place", "batchnorm_forward",
+        "        x_centered = x - sample_mean  # (N, D)\n",
+        "        x -= sample_mean  # centers the caller's array\n        x_centered = x\n",
+        {"test_batchnorm_forward_train"},
+        "centers x in place, changing the caller's array (every output stays right)",
+    ),
+    planted_bug(
+        # (Zeroing only the dropped units keeps numerical gradients right, so test_dropout_backward's
+        # visible check, which perturbs x through this forward, still passes: one cell, one bug.)
+        "dropout_forward_zeroes_x_in_place", "dropout_forward",
+        "        out = x * mask\n",
+        "        x[mask == 0] = 0  # zeroes the dropped units of the caller's array\n        out = x * mask\n",
+        {"test_dropout_forward"},
+        "zeroes the dropped units of x in place, changing the caller's array (out stays right)",
+    ),
+    planted_bug(
+        "fcn_normalized_last_layer_unregularized", "fc_net_normalized_loss",
+        "    for i in range(1, L + 1):\n        W = model.params",
+        "    for i in range(1, L):\n        W = model.params",
+        {"test_fc_net_batchnorm", "test_fc_net_layernorm", "test_fc_net_dropout"},
+        "regularizes every weight matrix but the last layer's",
+    ),
     planted_bug(
         "bn_backward_skips_variance_path", "batchnorm_backward",
         "    dx_centered += 2 * x_centered * dvar / N  # var = mean(x_centered**2)\n",
@@ -352,19 +408,22 @@ PLANTED_BUGS = (
     ),
 )
 
+UNITS = (
+    Unit("batchnorm_forward", "layers"),
+    Unit("batchnorm_backward", "layers"),
+    Unit("batchnorm_backward_alt", "layers"),
+    Unit("layernorm_forward", "layers"),
+    Unit("layernorm_backward", "layers"),
+    Unit("dropout_forward", "layers"),
+    Unit("dropout_backward", "layers"),
+    Unit("fc_net_normalized_loss", "classifiers.fc_net"),
+)
+
 ASSIGNMENT = Assignment(
     "batchnorm_dropout",
     notebooks=("batchnorm_dropout",),
-    units=(
-        Unit("batchnorm_forward", "layers"),
-        Unit("batchnorm_backward", "layers"),
-        Unit("batchnorm_backward_alt", "layers"),
-        Unit("layernorm_forward", "layers"),
-        Unit("layernorm_backward", "layers"),
-        Unit("dropout_forward", "layers"),
-        Unit("dropout_backward", "layers"),
-        Unit("fc_net_normalized_loss", "classifiers.fc_net"),
-    ),
+    units=UNITS,
     planted_bugs=PLANTED_BUGS,
+    planted_alternatives=batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("bn_backward_skips_variance_path", "bn_alt_loop_over_features", "dropout_p_as_drop_probability"),
 )

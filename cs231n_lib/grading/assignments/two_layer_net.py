@@ -11,17 +11,25 @@ from functools import cache
 
 import numpy as np
 
-from ..checks import hidden_check
+from .. import compare
+from ..checks import get_check, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
 from ..plan import Plan, StepRef, call_expecting_success, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
+from .two_layer_net_alternatives import two_layer_net_alternatives
 
-# Tolerances. Float64 results are compared at 1e-9: a different but correct order of the same
-# operations differs by ~1e-14, far below it; a wrong formula is off by more than 1e-3. Float32
-# results carry ~1e-7 relative rounding error per operation, so float32 cases use inputs without
-# cancellation (positive values) and a tolerance of 1e-5.
+# Tolerances (the notebook's visible checks print and use the same ones). Every check here is well
+# conditioned (one forward or backward pass, one optimizer step, a loss on fixed inputs) except the
+# two training checks, which are judged by outcome (see _gradient_descent).
+# Float64 results are compared at 1e-9: a different but correct order of the same operations
+# differs by ~1e-14, far below it; a wrong formula is off by more than 1e-3. Entries far below the
+# largest one (a gradient that is mathematically zero) are compared on that largest entry's scale
+# (compare.SCALE_FLOOR), never by their own relative error.
+# Float32 inputs: the contract grades values, not the output's dtype (CS231n's own layers may
+# compute in float64), so float32 cases are compared on the scale of the largest entry at 1e-5,
+# far above float32 rounding (~1e-7 per operation) and far below any wrong formula.
 TOL = 1e-9
 TOL32 = 1e-5
 
@@ -43,18 +51,36 @@ def _array_pairs(got, expected, path=""):
         yield path, got, expected
 
 
-def expect_dtypes(plan: Plan, ref: StepRef, name: str) -> None:
-    """Every array in the result has the reference's dtype (float32 in, float32 out)."""
+def expect_dtypes(plan: Plan, ref: StepRef, name: str, why: str = "the dtype of the inputs") -> None:
+    """Every array in the result has the reference's dtype.
+
+    Only for results whose dtype a contract states (FullyConnectedNet's dtype option): elsewhere
+    float32 inputs' results are graded by value (close32), whatever their dtype.
+    """
 
     def expectation(student, reference):
         got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
         for path, g, e in _array_pairs(got, expected):
             g_dtype = getattr(g, "dtype", type(g).__name__)
             if g_dtype != e.dtype:
-                raise CheckFailure(f"{name}{path}: dtype {g_dtype}, expected {e.dtype} (the dtype of the inputs)")
+                raise CheckFailure(f"{name}{path}: dtype {g_dtype}, expected {e.dtype} ({why})")
         return [f"{name}: dtypes match"]
 
     plan.expectations.append(expectation)
+
+
+def close32(plan: Plan, ref: StepRef, name: str, tol: float = TOL32) -> None:
+    """Float32 results by value, every entry on the scale of the largest expected entry.
+
+    Float32 rounding (~1e-7 of the largest entry) cancels in small entries, so their own relative
+    error says nothing; the output's dtype is not graded.
+    """
+
+    def check(got, expected):
+        floor = 2 * compare.largest_magnitude(expected)  # rel_error's denominator adds both sides
+        return compare.expect_same_structure_close(name, got, expected, tol, floor)
+
+    plan.expect(ref, name, check)
 
 
 def expect_accuracy_at_least(plan: Plan, scores: StepRef, labels: np.ndarray, name: str,
@@ -88,15 +114,15 @@ def expect_accuracy_at_least(plan: Plan, scores: StepRef, labels: np.ndarray, na
 run = call_expecting_success
 
 
-def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays) -> StepRef:
-    """run() on arrays, then expect each array to be unchanged after the call.
+def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays, extra: tuple = ()) -> StepRef:
+    """run() on arrays (then the extra arguments), and expect each array to be unchanged after the call.
 
     The arrays are passed as step results, which the call receives as they are, and recorded
     again afterwards. (plan.expect_inputs_unchanged cannot see an in-place change: the probe
     re-makes plan arrays after each call, so what it records is a fresh copy.)
     """
     held = [plan.call("item", [array], 0) for array in arrays]
-    result = run(plan, name, target, *held)
+    result = run(plan, name, target, *held, *extra)
     for position, array in enumerate(held):
         after = plan.call("item", [array], 0, record=True)
         plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
@@ -104,14 +130,65 @@ def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays) -> StepRef:
 
 
 def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
-    plan.expect_close(ref, name, tol)
-    expect_dtypes(plan, ref, name)
+    """Float64 results at tol; at TOL32 (or looser) the results of float32 inputs, by value."""
+    if tol >= TOL32:
+        close32(plan, ref, name, tol)
+    else:
+        plan.expect_close(ref, name, tol)
 
 
 def _gradients(plan: Plan, result: StepRef, name: str, tol: float = TOL) -> None:
     """Compare each of the (dx, dw, db) a backward pass returns."""
     for index, gradient in enumerate(("dx", "dw", "db")):
         _close(plan, plan.call("item", result, index, record=True), f"{name}: {gradient}", tol)
+
+
+def explain_with_layers(plan: Plan, start: int, composite: str, layer_checks: tuple[str, ...]) -> None:
+    """Make a failure of the expectations added since start name the student's layers that fail too.
+
+    A composite (a network, a training run) calls the student's own layers, so a layer bug shows up
+    there as well. The layers' hidden checks are added to the plan (their steps run in the kernel;
+    their verdicts decide nothing here): when the composite fails, its message says which of the
+    layers it uses fail their own checks, so the student fixes those first.
+    """
+    composite_expectations = plan.expectations[start:]
+    del plan.expectations[start:]
+    layers = []
+    for check_id in layer_checks:
+        check = get_check(check_id)
+        before = len(plan.expectations)
+        check.build(plan, np.random.default_rng(check.seed))
+        layers.append((check.unit, plan.expectations[before:]))
+        del plan.expectations[before:]
+
+    def expectation(student, reference):
+        lines = []
+        try:
+            for expect in composite_expectations:
+                lines += expect(student, reference)
+        except CheckFailure as failure:
+            failing = []
+            for unit, expectations in layers:
+                try:
+                    for expect in expectations:
+                        expect(student, reference)
+                except CheckFailure:
+                    if unit not in failing:
+                        failing.append(unit)
+            if not failing:
+                raise
+            names = ", ".join(f"`{unit}`" for unit in failing)
+            verb = "fails its own check: fix it" if len(failing) == 1 else "fail their own checks: fix them"
+            raise CheckFailure(f"{failure}\n{composite} uses your {names}, which {verb} first "
+                               "(see the feedback of their cells).") from failure
+        return lines
+
+    plan.expectations.append(expectation)
+
+
+NET_LAYERS = tuple(f"two_layer_net.{name}" for name in (
+    "affine_forward", "affine_backward", "relu_forward", "relu_backward", "affine_relu_forward",
+    "affine_relu_backward", "softmax_loss"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,11 +275,15 @@ def affine_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
 def _loss_layer(plan: Plan, rng: np.random.Generator, unit: str, stable_scale: bool) -> None:
     cases = [("", rng.normal(size=(9, 4)), rng.integers(0, 4, size=9), TOL),
              ("one example, ", rng.normal(size=(1, 6)), np.array([5]), TOL),
-             # Float32: exp and log round differently in different (correct) formulas; 1e-4 allows it.
-             ("float32, ", rng.normal(size=(8, 3)).astype(np.float32), rng.integers(0, 3, size=8), 1e-4)]
+             # Float32 scores: graded by value (close32), whatever the dtype of loss and dx.
+             ("float32, ", rng.normal(size=(8, 3)).astype(np.float32), rng.integers(0, 3, size=8), TOL32)]
     if stable_scale:
-        # Scores in the thousands overflow exp() unless each row is shifted by its maximum.
-        cases.append(("large scores, ", 1000 * rng.normal(size=(6, 5)), rng.integers(0, 5, size=6), TOL))
+        # Scores in the thousands overflow exp() unless each row is shifted by its maximum. The
+        # contract asks for that shift only, not for log-sum-exp: every score stays within 30 of
+        # its row's maximum, so the correct class's probability (>= e^-60) does not underflow.
+        offsets = 1000 * rng.choice([-3.0, -1.0, 1.0, 2.0], size=(6, 1))
+        cases.append(("large scores, ", offsets + 10 * rng.uniform(-1, 1, size=(6, 5)), rng.integers(0, 5, size=6),
+                      TOL))
     for label, x, y, tol in cases:
         name = f"{unit} on {label}scores of shape {x.shape}"
         result = run_keeping_inputs(plan, name, unit, x, y)
@@ -234,6 +315,7 @@ def _loss_and_grads(plan: Plan, model: StepRef, X, y, name: str, tol: float = TO
 
 @hidden_check("two_layer_net.TwoLayerNet", unit="TwoLayerNet", cell="test_TwoLayerNet", seed=3309)
 def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     # Initialization: W1 then W2 from np.random (seeded here), biases zero.
     plan.call("seed_numpy", 3309)
     model = run(plan, "TwoLayerNet(...)", "TwoLayerNet", input_dim=12, hidden_dim=7, num_classes=4,
@@ -250,15 +332,17 @@ def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
     for reg in (0.0, 0.7):
         plan.call(f"{model}.__setattr__", "reg", reg)
         _loss_and_grads(plan, model, X, y, f"TwoLayerNet with reg={reg}")
+    explain_with_layers(plan, start, "TwoLayerNet", NET_LAYERS)
 
 
 @hidden_check("two_layer_net.FullyConnectedNet", unit="FullyConnectedNet", cell="test_FullyConnectedNet",
               seed=3310)
 def fully_connected_net(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     C = 5
     for seed, hidden_dims, input_dim, reg, dtype, x_shape in (
         (3310, [6, 5], 8, 0.0, "float64", (4, 8)),
-        (3311, [], 6, 0.5, "float64", (3, 2, 3)),
+        (3311, [4], 6, 0.5, "float64", (3, 2, 3)),  # one hidden layer: CS231n's nets have at least one
         (3312, [7, 3, 4], 12, 1.3, "float64", (6, 3, 2, 2)),
         (3313, [9, 6], 10, 0.2, "float32", (5, 10)),
     ):
@@ -266,19 +350,24 @@ def fully_connected_net(plan: Plan, rng: np.random.Generator) -> None:
         net = f"FullyConnectedNet({hidden_dims}, input_dim={input_dim}, reg={reg}, dtype={dtype})"
         model = run(plan, net, "FullyConnectedNet", hidden_dims, input_dim=input_dim, num_classes=C, reg=reg,
                     weight_scale=0.2, dtype=dtype)
-        _close(plan, plan.call(f"{model}.params.copy", record=True),
-               f"{net}.params after np.random.seed({seed})")
+        params = plan.call(f"{model}.params.copy", record=True)
+        _close(plan, params, f"{net}.params after np.random.seed({seed})", TOL if dtype == "float64" else TOL32)
+        # The dtype option is CS231n's contract: every parameter is stored in dtype (the given code
+        # casts them). The dtype of scores and gradients follows the layers, whose dtype is not graded.
+        expect_dtypes(plan, params, f"{net}.params", why=f"the network's dtype option, {dtype}")
+        # Then nonzero parameters, biases included: with zero biases a unit of a narrow layer can be
+        # exactly 0, where ReLU's subgradient (not part of the contract) would decide the gradients.
+        dims = [input_dim, *hidden_dims, C]
+        values = {}
+        for i in range(len(dims) - 1):
+            values[f"W{i + 1}"] = (0.3 * rng.normal(size=(dims[i], dims[i + 1]))).astype(dtype)
+            values[f"b{i + 1}"] = (0.3 * rng.normal(size=dims[i + 1])).astype(dtype)
+        plan.call(f"{model}.params.update", values)
         X, y = rng.normal(size=x_shape), rng.integers(0, C, size=x_shape[0])
-        if dtype == "float32":
-            # Float32 through several layers: compare the loss (about 1e-7 relative rounding) and
-            # the dtypes; the float64 networks above check every value.
-            result = plan.call(f"{model}.loss", X, y)
-            plan.expect_close(plan.call("item", result, 0, record=True), f"{net}: loss", TOL32)
-            expect_dtypes(plan, plan.call("item", result, 1, record=True), f"{net}: grads")
-            expect_dtypes(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores")
-            continue
-        _close(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {x_shape}")
-        _loss_and_grads(plan, model, X, y, f"{net} on X of shape {x_shape}")
+        tol = TOL if dtype == "float64" else TOL32
+        _close(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {x_shape}", tol)
+        _loss_and_grads(plan, model, X, y, f"{net} on X of shape {x_shape}", tol)
+    explain_with_layers(plan, start, "FullyConnectedNet", NET_LAYERS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,29 +390,63 @@ def _centered(plan: Plan, X: np.ndarray, mean: np.ndarray) -> StepRef:
     return plan.call(f"{plan.call(f'{raw}.astype', 'float64')}.__sub__", mean)
 
 
+# The training checks are chaotic: tens of steps amplify the ~1e-16 differences between correct
+# implementations (another summation order, another BLAS thread count). Only the first step's loss
+# (a loss on fixed inputs) is compared tightly; the rest is judged by outcome, with margins taken
+# from the reference's own run.
+KEEP_OF_DECREASE = 0.9  # the student's loss must fall by at least 90% of what the reference's falls
+
+
+def expect_loss_decrease(plan: Plan, first: StepRef, last: StepRef, num_iterations: int, name: str) -> None:
+    """The loss of the last step is at most the reference's plus 10% of the reference's decrease."""
+
+    def expectation(student, reference):
+        got_first = float(result_value(student, first, f"{name}: loss at step 1"))
+        got = result_value(student, last, f"{name}: loss at step {num_iterations}")
+        ref_first = float(result_value(reference, first, name, trusted=True))
+        ref_last = float(result_value(reference, last, name, trusted=True))
+        bound = ref_last + (1 - KEEP_OF_DECREASE) * (ref_first - ref_last)
+        try:
+            got = float(got)
+        except (TypeError, ValueError) as error:
+            raise CheckFailure(f"{name}: loss at step {num_iterations}: expected a number, got {got!r:.100}") from error
+        if not got <= bound:  # also rejects nan
+            raise CheckFailure(
+                f"{name}: loss at step {num_iterations} is {got:.6e}, expected at most {bound:.6e} (the staff "
+                f"network goes from {ref_first:.6e} to {ref_last:.6e}; yours started at {got_first:.6e}): "
+                "check the gradients of loss()")
+        return [f"{name}: loss at step {num_iterations} {got:.6e} <= {bound:.6e} (staff {ref_last:.6e})"]
+
+    plan.expectations.append(expectation)
+
+
 def _gradient_descent(plan: Plan, model: StepRef, names: list[str], X: StepRef, y: StepRef,
                       learning_rate: float, num_iterations: int, name: str) -> None:
     """Full-batch gradient descent, w <- w - learning_rate * dw, through plan steps.
 
-    The update is plain array arithmetic, so only the model's own loss() is graded here; the
-    losses of the first and the last step are compared with the reference's.
+    The update is plain array arithmetic, so only the model's own loss() is graded here: the loss
+    of the first step exactly (TOL), the last by outcome (expect_loss_decrease).
     """
     params = plan.call(f"{model}.params.copy")
     weights = {key: plan.call("item", params, key) for key in names}
+    losses = {}
     for iteration in range(1, num_iterations + 1):
         result = plan.call(f"{model}.loss", X, y)
         if iteration in (1, num_iterations):
-            plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss at step {iteration}", 1e-8)
+            losses[iteration] = plan.call("item", result, 0, record=True)
         grads = plan.call("item", result, 1)
         for key in names:
             step = plan.call(f"{plan.call('item', grads, key)}.__mul__", learning_rate)
             weights[key] = plan.call(f"{weights[key]}.__sub__", step)
         plan.call(f"{model}.params.update", dict(weights))
+    plan.expect_close(losses[1], f"{name}: loss at step 1", TOL)
+    expect_loss_decrease(plan, losses[1], losses[num_iterations], num_iterations, name)
 
 
 @hidden_check("two_layer_net.TwoLayerNet_training", unit="TwoLayerNet", cell="test_TwoLayerNet_training",
               seed=3320)
 def two_layer_net_training(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     num_train, num_val = 400, 200
     X, y = _embedded_images(num_train + num_val, 3320)
     mean = X[:num_train].mean(axis=0)
@@ -336,13 +459,14 @@ def two_layer_net_training(plan: Plan, rng: np.random.Generator) -> None:
     _gradient_descent(plan, model, ["W1", "b1", "W2", "b2"], X_train, y_train, learning_rate=3e-3,
                       num_iterations=60, name=name)
     scores = plan.call(f"{model}.loss", X_val, record=True)
-    plan.expect_close(scores, f"{name}: validation scores", 1e-6)  # near-zero scores: 1e-9 absolute noise
     expect_accuracy_at_least(plan, scores, y[num_train:], f"{name}: validation accuracy")
+    explain_with_layers(plan, start, "This training run of TwoLayerNet", NET_LAYERS)
 
 
 @hidden_check("two_layer_net.FullyConnectedNet_overfit", unit="FullyConnectedNet",
               cell="test_FullyConnectedNet_overfit", seed=3321)
 def fully_connected_net_overfit(plan: Plan, rng: np.random.Generator) -> None:
+    start = len(plan.expectations)
     num_train = 50
     X, y = _embedded_images(num_train, 3321)
     X_train = _centered(plan, X, X.mean(axis=0))
@@ -355,6 +479,7 @@ def fully_connected_net_overfit(plan: Plan, rng: np.random.Generator) -> None:
                       num_iterations=25, name=name)
     scores = plan.call(f"{model}.loss", X_train, record=True)
     expect_accuracy_at_least(plan, scores, y, f"{name}: training accuracy", bound=1.0)
+    explain_with_layers(plan, start, "This training run of FullyConnectedNet", NET_LAYERS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -453,6 +578,12 @@ PLANTED_BUGS = (
         {"test_FullyConnectedNet"}, "adds the regularization loss but not its gradient",
     ),
     planted_bug(
+        "fcn_last_layer_unregularized", "FullyConnectedNet",
+        "        for i in range(1, L + 1):\n            W = self.params",
+        "        for i in range(1, L):\n            W = self.params",
+        {"test_FullyConnectedNet"}, "regularizes every weight matrix but the last layer's",
+    ),
+    planted_bug(
         "rmsprop_epsilon_inside_root", "rmsprop",
         'dw / (np.sqrt(cache) + config["epsilon"])',
         'dw / np.sqrt(cache + config["epsilon"])',
@@ -465,6 +596,12 @@ PLANTED_BUGS = (
         {"test_adam"}, "uses t before incrementing it (divides by zero on the first step)",
     ),
     planted_bug(
+        "adam_without_bias_correction", "adam",
+        "    m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)\n",
+        "    m_hat, v_hat = m, v\n",
+        {"test_adam"}, "leaves out the bias correction of m and v",
+    ),
+    planted_bug(
         "imports_reference", "sgd_momentum",
         "def sgd_momentum(",
         "from cs231n_lib.optim import sgd_momentum\n\n\ndef _unused_sgd_momentum(",
@@ -472,24 +609,27 @@ PLANTED_BUGS = (
     ),
 )
 
+UNITS = (
+    Unit("affine_forward", "layers"),
+    Unit("affine_backward", "layers"),
+    Unit("relu_forward", "layers"),
+    Unit("relu_backward", "layers"),
+    Unit("affine_relu_forward", "layer_utils"),
+    Unit("affine_relu_backward", "layer_utils"),
+    Unit("svm_loss", "layers"),
+    Unit("softmax_loss", "layers"),
+    Unit("TwoLayerNet", "classifiers.fc_net"),
+    Unit("FullyConnectedNet", "classifiers.fc_net"),
+    Unit("sgd_momentum", "optim"),
+    Unit("rmsprop", "optim"),
+    Unit("adam", "optim"),
+)
+
 ASSIGNMENT = Assignment(
     "two_layer_net",
     notebooks=("two_layer_net",),
-    units=(
-        Unit("affine_forward", "layers"),
-        Unit("affine_backward", "layers"),
-        Unit("relu_forward", "layers"),
-        Unit("relu_backward", "layers"),
-        Unit("affine_relu_forward", "layer_utils"),
-        Unit("affine_relu_backward", "layer_utils"),
-        Unit("svm_loss", "layers"),
-        Unit("softmax_loss", "layers"),
-        Unit("TwoLayerNet", "classifiers.fc_net"),
-        Unit("FullyConnectedNet", "classifiers.fc_net"),
-        Unit("sgd_momentum", "optim"),
-        Unit("rmsprop", "optim"),
-        Unit("adam", "optim"),
-    ),
+    units=UNITS,
     planted_bugs=PLANTED_BUGS,
+    planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("affine_backward_flat_dx", "softmax_loop_over_examples", "imports_reference"),
 )
