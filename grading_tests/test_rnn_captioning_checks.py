@@ -66,3 +66,46 @@ def test_the_notebooks_trained_lstm_is_held_to_the_caption_bound():
     trained = notebook_lstm_verdict(model)
     assert trained.passed, trained.lines
     print(trained.lines)
+
+
+def alternatives_verdict(repo_root, check_id, names):
+    alternatives = [samples.get_alternative(ASSIGNMENT, name) for name in names]
+    nb = samples.with_alternatives(samples.solution_submission(repo_root, ASSIGNMENT, ASSIGNMENT, []), alternatives)
+    namespace, code = notebook_namespace(nb, ASSIGNMENT)
+    return judge_in_process(check_id, namespace, code)
+
+
+def test_training_check_passes_the_textbook_lstm_loops_and_a_one_hot_embedding(repo_root):
+    """60 Adam steps amplify rounding: the loop over lstm_step_forward / lstm_step_backward and the one-hot
+    dW end about 0.01 away from the staff's loss, and the check, judged by outcome, still passes them."""
+    verdict = alternatives_verdict(repo_root, "rnn_captioning.CaptioningRNN_training", (
+        "lstm_step_forward_split", "lstm_step_backward_in_place", "lstm_forward_textbook", "lstm_backward_textbook",
+        "word_embedding_backward_one_hot"))
+    assert verdict.passed, verdict.lines
+
+
+def test_training_check_passes_a_time_major_einsum_lstm_and_bincount_embedding(repo_root):
+    verdict = alternatives_verdict(repo_root, "rnn_captioning.CaptioningRNN_training", (
+        "lstm_forward_batched_input", "lstm_backward_einsum", "word_embedding_backward_bincount",
+        "captioning_rnn_inline"))
+    assert verdict.passed, verdict.lines
+
+
+def test_training_check_still_fails_a_model_that_feeds_start_at_every_step(repo_root):
+    verdict = submission_verdicts(repo_root, ("sample_always_feeds_start",))["rnn_captioning.CaptioningRNN_training"]
+    assert not verdict.passed and "token accuracy" in verdict.lines[0], verdict.lines
+
+
+def test_sample_check_ignores_what_follows_end(repo_root):
+    """CS231n's sample writes max_length words whatever comes after <END>: the contract does not grade them."""
+    verdict = alternatives_verdict(repo_root, "rnn_captioning.CaptioningRNN_sample", ("captioning_rnn_textbook",))
+    assert verdict.passed, verdict.lines
+
+
+def test_token_accuracy_counts_nothing_after_end():
+    from cs231n_lib.grading.assignments.rnn_captioning import token_accuracy
+
+    references = np.array([[1, 5, 2, 0, 0, 0], [1, 6, 7, 8, 9, 2]])  # one image, two references
+    assert token_accuracy(np.array([[5, 2, 0, 0, 0]]), references, end=2) == 1.0
+    # Words after <END> that happen to match the second reference earn nothing (else 4/5).
+    assert token_accuracy(np.array([[6, 2, 8, 9, 2]]), references, end=2) == 0.5

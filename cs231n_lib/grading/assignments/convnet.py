@@ -5,10 +5,12 @@ conv sandwiches (layer_utils.py) are given code, as in CS231n: they ship in the 
 and ThreeLayerConvNet trains with them. Batch norm was graded in batchnorm_dropout and ships
 solved, so spatial batch norm reuses it.
 
-Backward checks of the naive layers pass the cache the forward pass is specified to return,
-(x, w, b, conv_param) and (x, pool_param), so a wrong forward costs only its own cell. The
-normalization backward checks feed the student's backward the cache of the student's own forward
-(its content is the student's choice), so a wrong training-mode forward costs them too.
+One cache policy for every backward check: the student's backward gets the cache of the student's
+own forward (its content is the student's choice, as in CS231n), so a different CS231n-valid cache
+layout passes, and a wrong forward costs its backward's cell too.
+
+Each check grades the contract stated in the notebook's markdown cell above the unit (what is
+compared, at which tolerance, what is not graded); the visible checks print the same tolerances.
 """
 
 from __future__ import annotations
@@ -16,15 +18,57 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import hidden_check
+from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, held
+from ..plan import Plan, StepRef, call_expecting_success, held, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .two_layer_net import TOL, TOL32, _close, expect_dtypes, run
+from .convnet_alternatives import PLANTED_ALTERNATIVES
 
-# Float64 results are compared at 1e-9 (TOL): the same sums in another order differ by ~1e-14;
-# a wrong index or a missing term is off by more than 1e-3. Float32 cases use positive inputs
-# (no cancellation) and TOL32 = 1e-5.
+# Every check here is well conditioned (one forward or backward pass, one loss on fixed inputs), so
+# results are compared with the reference's. Float64 results at 1e-7 (TOL), the bound the visible
+# checks print: the same sums in another order differ by ~1e-14, a wrong index or a missing term by
+# more than 1e-3. Backward passes of the normalizations at 1e-6 (TOL_NORM_BACKWARD), the bound of
+# their visible numerical-gradient checks. Float32 inputs: compared by value at 1e-5 (TOL32; the
+# inputs are positive, so there is no cancellation), whatever dtype a naive layer returns: the
+# contract grades the dtype only where CS231n does, through ThreeLayerConvNet's dtype option.
+TOL = 1e-7
+TOL_NORM_BACKWARD = 1e-6
+TOL32 = 1e-5
+
+run = call_expecting_success
+
+
+def _array_pairs(got, expected, path=""):
+    """(path, got, expected) for every array of ndim >= 1 in a nested structure of results."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in expected:
+            if key in got:
+                yield from _array_pairs(got[key], expected[key], f"{path}[{key!r}]")
+    elif isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
+        for index, (g, e) in enumerate(zip(got, expected, strict=False)):
+            yield from _array_pairs(g, e, f"{path}[{index}]")
+    elif isinstance(expected, np.ndarray) and expected.ndim >= 1:
+        yield path, got, expected
+
+
+def expect_dtypes(plan: Plan, ref: StepRef, name: str, why: str) -> None:
+    """Every array in the result has the reference's dtype; the message names the array and both dtypes."""
+
+    def expectation(student, reference):
+        got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
+        for path, g, e in _array_pairs(got, expected):
+            g_dtype = getattr(g, "dtype", type(g).__name__)
+            if g_dtype != e.dtype:
+                raise CheckFailure(f"{name}{path}: dtype {g_dtype}, expected {e.dtype} ({why})")
+        return [f"{name}: dtypes match"]
+
+    plan.expectations.append(expectation)
+
+
+def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
+    """Values only (float32 results by value too): the dtype of a layer's output is not graded."""
+    plan.expect_close(ref, name, tol)
 
 # (x shape, w shape, stride, pad): padding 0 to 2, strides 1 to 3, 1x1 filters, a stride equal
 # to the filter size, non-square inputs and filters.
@@ -37,13 +81,14 @@ CONV_CASES = (
     ((2, 2, 7, 7), (2, 2, 3, 3), 3, 1),
 )
 # (x shape, pool height, pool width, stride): the usual 2x2/2, overlapping windows, 1x1, 3x3/3,
-# non-square windows on non-square inputs.
+# non-square windows on non-square inputs. Every pool tiles its input ((H - pool_height) % stride
+# == 0, and the same for the width), as CS231n's contract assumes.
 POOL_CASES = (
     ((2, 3, 6, 6), 2, 2, 2),
     ((2, 2, 7, 5), 3, 2, 1),
     ((1, 3, 4, 4), 1, 1, 1),
     ((2, 2, 6, 9), 3, 3, 3),
-    ((3, 1, 5, 8), 2, 4, 2),
+    ((3, 1, 6, 8), 2, 4, 2),
 )
 
 
@@ -85,7 +130,7 @@ def conv_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     x, w, b = (rng.uniform(0.5, 1.5, size=s).astype(np.float32) for s in ((2, 2, 5, 5), (3, 2, 3, 3), (3,)))
     name = "conv_forward_naive for float32 x (2, 2, 5, 5), w (3, 2, 3, 3), stride 1, pad 1"
     result = run(plan, name, "conv_forward_naive", x, w, b, _conv_param(1, 1))
-    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out", TOL32)
+    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out (compared by value)", TOL32)
 
 
 @hidden_check("convnet.conv_backward_naive", unit="conv_backward_naive", cell="test_conv_backward_naive",
@@ -97,8 +142,10 @@ def conv_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
         W_out = 1 + (x_shape[3] + 2 * pad - w_shape[3]) // stride
         dout = rng.normal(size=(x_shape[0], w_shape[0], H_out, W_out))
         name = f"conv_backward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}"
-        # The cache conv_forward_naive is specified to return: a forward bug costs nothing here.
-        grads = run(plan, name, "conv_backward_naive", dout, (x, w, b, _conv_param(stride, pad)))
+        # The cache of the student's own conv_forward_naive (its layout is the student's choice).
+        forward = run(plan, f"conv_forward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}",
+                      "conv_forward_naive", x, w, b, _conv_param(stride, pad))
+        grads = run(plan, name, "conv_backward_naive", dout, plan.call("item", forward, 1))
         _items(plan, grads, ("dx", "dw", "db"), name)
 
 
@@ -113,22 +160,23 @@ def max_pool_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     x32 = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
     name = "max_pool_forward_naive for float32 x (2, 3, 4, 4), 2x2 pool, stride 2"
     result = run(plan, name, "max_pool_forward_naive", x32, _pool_param(2, 2, 2))
-    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out (compared by value)")
 
 
 @hidden_check("convnet.max_pool_backward_naive", unit="max_pool_backward_naive",
               cell="test_max_pool_backward_naive", seed=5504)
 def max_pool_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
-    cases = [(rng.normal(size=x_shape), h, w, s, "") for x_shape, h, w, s in POOL_CASES]
-    # Ties: small integers repeat inside windows; all of a window's gradient goes to its first
-    # maximum in row-major order (as np.argmax picks), in overlapping windows too.
-    cases += [(rng.integers(0, 3, size=(2, 3, 6, 6)).astype(np.float64), 2, 2, 2, "tied "),
-              (rng.integers(0, 2, size=(2, 2, 5, 7)).astype(np.float64), 3, 3, 1, "tied ")]
-    for x, height, width, stride, label in cases:
+    # Normal inputs have no ties (the contract leaves ties ungraded: to the first maximum or to every
+    # maximum are both accepted). Overlapping windows (3x2, stride 1): their gradients must add up.
+    for x_shape, height, width, stride in POOL_CASES:
+        x = rng.normal(size=x_shape)
         H_out, W_out = 1 + (x.shape[2] - height) // stride, 1 + (x.shape[3] - width) // stride
         dout = rng.normal(size=(*x.shape[:2], H_out, W_out))
-        name = f"max_pool_backward_naive for {label}x {x.shape}, {height}x{width} pool, stride {stride}"
-        dx = run(plan, name, "max_pool_backward_naive", dout, (x, _pool_param(height, width, stride)))
+        name = f"max_pool_backward_naive for x {x.shape}, {height}x{width} pool, stride {stride}"
+        # The cache of the student's own max_pool_forward_naive.
+        forward = run(plan, f"max_pool_forward_naive for x {x.shape}, {height}x{width} pool, stride {stride}",
+                      "max_pool_forward_naive", x, _pool_param(height, width, stride))
+        dx = run(plan, name, "max_pool_backward_naive", dout, plan.call("item", forward, 1))
         _close(plan, dx, f"{name}: dx")
 
 
@@ -163,11 +211,14 @@ def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
     net = "ThreeLayerConvNet(input_dim=(3, 6, 6), num_filters=2, filter_size=3, hidden_dim=5, num_classes=4)"
     model = run(plan, net, "ThreeLayerConvNet", input_dim=(3, 6, 6), num_filters=2, filter_size=3, hidden_dim=5,
                 num_classes=C, weight_scale=0.5, reg=0.1)
-    expect_dtypes(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params")
+    why = "the model's dtype option: a float32 model keeps float32 parameters and gradients"
+    expect_dtypes(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params", why)
     X, y = rng.normal(size=(3, 3, 6, 6)).astype(np.float32), rng.integers(0, C, size=3)
     result = plan.call(f"{model}.loss", X, y)
     plan.expect_close(plan.call("item", result, 0, record=True), f"{net}: float32 loss", TOL32)
-    expect_dtypes(plan, plan.call("item", result, 1, record=True), f"{net}: grads")
+    grads = plan.call("item", result, 1, record=True)
+    plan.expect_close(grads, f"{net}: float32 grads (by value)", TOL32)
+    expect_dtypes(plan, grads, f"{net}: grads", why)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,7 +257,7 @@ def spatial_batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
         forward = run(plan, f"spatial_batchnorm_forward for x {x_shape}", "spatial_batchnorm_forward", x, gamma,
                       beta, {"mode": "train"})
         grads = run(plan, name, "spatial_batchnorm_backward", dout, plan.call("item", forward, 1))
-        _items(plan, grads, ("dx", "dgamma", "dbeta"), name)
+        _items(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
 
 
 GROUPNORM_CASES = (((2, 6, 4, 5), 2), ((3, 6, 3, 2), 3), ((2, 6, 2, 3), 1), ((2, 4, 3, 3), 4), ((1, 8, 2, 2), 2))
@@ -236,7 +287,7 @@ def spatial_groupnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
         forward = run(plan, f"spatial_groupnorm_forward for x {x_shape}, G={G}", "spatial_groupnorm_forward", x,
                       gamma, beta, G, {})
         grads = run(plan, name, "spatial_groupnorm_backward", dout, plan.call("item", forward, 1))
-        _items(plan, grads, ("dx", "dgamma", "dbeta"), name)
+        _items(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,15 +300,23 @@ PLANTED_BUGS = (
         {"test_conv_backward_naive"}, "assigns dw at each output position instead of accumulating it",
     ),
     planted_bug(
-        "max_pool_backward_all_ties", "max_pool_backward_naive",
-        "first_max = window.reshape(N, C, PH * PW).argmax(axis=2)  # (N, C): row-major index in the window\n"
-        "            rows, cols = i * stride + first_max // PW, j * stride + first_max % PW\n"
-        "            dx[n, c, rows, cols] += dout[:, :, i, j]\n",
-        "mask = window == window.max(axis=(2, 3), keepdims=True)  # (N, C, PH, PW)\n"
-        "            dx[:, :, i * stride:i * stride + PH, j * stride:j * stride + PW] += "
-        "mask * dout[:, :, i, j][:, :, None, None]\n",
+        "conv_backward_pad_slice_empty", "conv_backward_naive",
+        "dx = dx_pad[:, :, pad:pad + H, pad:pad + W]",
+        "dx = dx_pad[:, :, pad:-pad, pad:-pad]",
+        {"test_conv_backward_naive"}, "crops the padding with [pad:-pad], which is empty when pad = 0",
+    ),
+    planted_bug(
+        "max_pool_backward_overwrites_overlaps", "max_pool_backward_naive",
+        "dx[n, c, rows, cols] += dout[:, :, i, j]",
+        "dx[n, c, rows, cols] = dout[:, :, i, j]",
         {"test_max_pool_backward_naive"},
-        "routes the gradient to every element equal to the maximum (visible check passes; ties expose it)",
+        "assigns instead of adding, so an element that is the maximum of overlapping windows keeps one gradient",
+    ),
+    planted_bug(
+        "groupnorm_dgamma_of_shape_C", "spatial_groupnorm_backward",
+        "dgamma = np.sum(dout * x_hat, axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)",
+        "dgamma = np.sum(dout * x_hat, axis=(0, 2, 3))  # (C,)",
+        {"test_spatial_groupnorm_backward"}, "returns dgamma of shape (C,) instead of gamma's (1, C, 1, 1)",
     ),
     planted_bug(
         "spatial_batchnorm_reshape_without_transpose", "spatial_batchnorm_forward",
@@ -307,5 +366,6 @@ ASSIGNMENT = Assignment(
         Unit("spatial_groupnorm_backward", "layers"),
     ),
     planted_bugs=PLANTED_BUGS,
-    demo_bugs=("conv_backward_dw_overwritten", "max_pool_backward_all_ties", "groupnorm_loop_over_groups"),
+    planted_alternatives=PLANTED_ALTERNATIVES,
+    demo_bugs=("conv_backward_dw_overwritten", "max_pool_backward_overwrites_overlaps", "groupnorm_loop_over_groups"),
 )

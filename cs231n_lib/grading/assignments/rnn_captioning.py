@@ -14,26 +14,47 @@ import numpy as np
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, result_value
+from ..plan import Plan, StepRef, call_expecting_success, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .two_layer_net import expect_dtypes, run, run_keeping_inputs
+from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES
 
-# Tolerances. Float64 results are compared at 1e-9: a correct but different order of operations
-# differs by ~1e-14, a wrong formula by more than 1e-3. Backward passes through long sequences
-# accumulate rounding over T steps; with the small weights used here they stay near 1e-12, so 1e-8
-# is ample. Float32 cases only check the dtype and a loose 1e-4 (float32 rounding is ~1e-7 per
-# operation, amplified through tanh and sigmoid).
-TOL = 1e-9
-TOL_SEQ = 1e-8
+# Tolerances, the same in the notebook's visible checks (which print them) and here, so that a
+# notebook whose visible checks pass loses a hidden check only on other inputs. Every check below is
+# well conditioned (one pass over fixed inputs) except CaptioningRNN_training, judged by outcome.
+# Float64 single-step results: a correct but different order of operations differs by ~1e-14,
+# a wrong formula by more than 1e-3; 1e-7 is the visible checks' bound. Sequences (and the
+# model's gradients, which run through them) and lstm_step_backward: 1e-6, as their visible checks,
+# whose numerical gradients are accurate to ~1e-7 only. Float32 inputs: compared by value
+# at 1e-4 (float32 rounding is ~1e-7 per operation, amplified through tanh and sigmoid), whatever
+# dtype comes back: the contract does not grade the dtype of the layers' outputs.
+TOL = 1e-7
+TOL_SEQ = 1e-6
 TOL32 = 1e-4
+
+run = call_expecting_success
 
 VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "<UNK>": 3, **{f"w{k}": 4 + k for k in range(12)}}
 
 
+def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays) -> StepRef:
+    """run() on arrays, then expect each array to be unchanged after the call (the contract of the
+    forward layers: they must not modify their inputs).
+
+    The arrays are passed as step results, which the call receives as they are, and recorded again
+    afterwards (plan arrays are re-made after each call, so an in-place change would not show).
+    """
+    held = [plan.call("item", [array], 0) for array in arrays]
+    result = run(plan, name, target, *held)
+    for position, array in enumerate(held):
+        after = plan.call("item", [array], 0, record=True)
+        plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
+    return result
+
+
 def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
+    """Values only: the dtype a layer returns is not graded (float32 inputs are compared by value)."""
     plan.expect_close(ref, name, tol)
-    expect_dtypes(plan, ref, name)
 
 
 def _items(plan: Plan, result: StepRef, names: tuple[str, ...], label: str, tol: float = TOL) -> None:
@@ -173,7 +194,8 @@ def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
         cache = plan.call("item", forward, 2)
         name = f"lstm_step_backward for N={N}, D={D}, H={H}"
         grads = run(plan, name, "lstm_step_backward", dnext_h, dnext_c, cache)
-        _items(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name)
+        # 1e-6, the bound of the visible numerical check (a few entries of dWh are tiny there).
+        _items(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name, TOL_SEQ)
 
 
 @hidden_check("rnn_captioning.lstm_forward", unit="lstm_forward", cell="test_lstm_forward", seed=6109)
@@ -261,11 +283,37 @@ def captioning_rnn_loss(plan: Plan, rng: np.random.Generator) -> None:
     expect_raises(plan, bad, "CaptioningRNN(..., cell_type='gru')", "ValueError")
 
 
+def expect_captions_through_end(plan: Plan, captions: StepRef, end: int, name: str) -> None:
+    """The student's sampled captions equal the reference's up to and including each caption's first
+    <END> (all of it if the reference's has none); what follows <END> is not graded."""
+
+    def expectation(student, reference):
+        got, expected = result_value(student, captions, name), result_value(reference, captions, name, trusted=True)
+        if isinstance(got, (list, tuple)) and len(got) == 1:
+            got = got[0]
+        expected = np.asarray(expected[0] if isinstance(expected, (list, tuple)) else expected)
+        if not isinstance(got, np.ndarray) or got.shape != expected.shape:
+            raise CheckFailure(f"{name}: expected an array of shape {expected.shape}, got {np.shape(got)}")
+        if got.dtype.kind not in "iu" and not (got.dtype.kind == "f" and np.all(got == np.round(got))):
+            raise CheckFailure(f"{name}: expected integer word indices, got dtype {got.dtype}")
+        for row, (mine, theirs) in enumerate(zip(got, expected, strict=True)):
+            ends = np.flatnonzero(theirs == end)
+            length = int(ends[0]) + 1 if ends.size else len(theirs)
+            if not np.array_equal(mine[:length], theirs[:length]):
+                step = int(np.flatnonzero(mine[:length] != theirs[:length])[0])
+                raise CheckFailure(
+                    f"{name}: caption {row} differs at step {step}: got {mine[:length].tolist()}, expected "
+                    f"{theirs[:length].tolist()} (compared up to and including the first <END>)")
+        return [f"{name}: every caption equal up to and including its first <END>"]
+
+    plan.expectations.append(expectation)
+
+
 @hidden_check("rnn_captioning.CaptioningRNN_sample", unit="CaptioningRNN", cell="test_CaptioningRNN_sample",
               seed=6113)
 def captioning_rnn_sample(plan: Plan, rng: np.random.Generator) -> None:
     # Large random weights make every step's word depend on the word fed back, and a bias towards
-    # <END> ends most captions early at different steps; the rest must be <NULL>.
+    # <END> ends most captions early at different steps (what follows is not graded).
     V, D, W, H, N = len(VOCAB), 6, 5, 8, 12
     for cell_type, max_length, end_bias in (("rnn", 10, 2.5), ("lstm", 9, -0.5), ("lstm", 1, 0.0)):
         model = plan.call("CaptioningRNN", VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
@@ -277,9 +325,9 @@ def captioning_rnn_sample(plan: Plan, rng: np.random.Generator) -> None:
         features = rng.normal(size=(N, D))
         captions = run(plan, f"CaptioningRNN({cell_type!r}).sample", f"{model}.sample", features,
                        max_length=max_length)
-        plan.expect_equal(plan.call("item", [captions], 0, record=True),
-                          f"CaptioningRNN(cell_type={cell_type!r}).sample(features of shape {(N, D)}, "
-                          f"max_length={max_length}): captions")
+        expect_captions_through_end(plan, plan.call("item", [captions], 0, record=True), VOCAB["<END>"],
+                                    f"CaptioningRNN(cell_type={cell_type!r}).sample(features of shape {(N, D)}, "
+                                    f"max_length={max_length}): captions")
 
 
 @cache
@@ -293,15 +341,21 @@ def _training_data(num_train: int, num_val: int, num_features: int):
             np.ascontiguousarray(data["val_features"][:, :num_features]), data["val_captions"], data["word_to_idx"])
 
 
-def token_accuracy(generated: np.ndarray, references: np.ndarray, references_per_image: int = 2) -> float:
+def token_accuracy(generated: np.ndarray, references: np.ndarray, references_per_image: int = 2,
+                   end: int | None = None) -> float:
     """Mean over images of the best, over the image's reference captions, fraction of reference tokens
     (words and <END>, after <START>) that the generated caption has at the same position.
 
     Inputs:
     - generated: integer captions of shape (N, L), as CaptioningRNN.sample returns them
     - references: integer captions of shape (N * references_per_image, T), <START> first
+    - end: the index of <END>; if given, whatever a caption holds after its first <END> counts as
+      <NULL> (the contract does not grade it, so it must neither cost nor earn anything)
     """
-    generated = np.asarray(generated)
+    generated = np.array(generated, dtype=np.int64)
+    if end is not None:
+        after_end = np.cumsum(generated == end, axis=1) - (generated == end) > 0
+        generated[after_end] = 0
     targets = references[:, 1:]  # (R, T - 1)
     length = min(generated.shape[1], targets.shape[1])
     padded = np.zeros((generated.shape[0], targets.shape[1]), dtype=np.int64)
@@ -312,19 +366,23 @@ def token_accuracy(generated: np.ndarray, references: np.ndarray, references_per
     return float(accuracy.reshape(-1, references_per_image).max(axis=1).mean())
 
 
-def expect_token_accuracy(plan: Plan, captions: StepRef, references: np.ndarray, name: str,
-                          below_reference: float = 0.05) -> None:
+def _expect_captions_array(got, count: int, name: str) -> np.ndarray:
+    """got as integer captions of shape (count, L): integer arrays, or floats holding integers."""
+    if isinstance(got, np.ndarray) and got.ndim == 2 and got.shape[0] == count:
+        if got.dtype.kind in "iu" or (got.dtype.kind == "f" and np.all(got == np.round(got))):
+            return got.astype(np.int64)
+    raise CheckFailure(f"{name}: expected integer captions of shape ({count}, max_length), "
+                       f"got {getattr(got, 'dtype', type(got).__name__)} of shape {np.shape(got)}")
+
+
+def expect_token_accuracy(plan: Plan, captions: StepRef, references: np.ndarray, end: int, name: str,
+                          below_reference: float) -> None:
     """The student's captions reach the reference model's token accuracy minus below_reference."""
 
     def expectation(student, reference):
-        got = result_value(student, captions, name)
-        expected_shape = (len(references) // 2,)
-        if not isinstance(got, np.ndarray) or got.ndim != 2 or got.shape[0] != expected_shape[0] \
-                or got.dtype.kind not in "iu":
-            raise CheckFailure(f"{name}: expected integer captions of shape ({expected_shape[0]}, max_length), "
-                               f"got {getattr(got, 'dtype', type(got).__name__)} of shape {np.shape(got)}")
-        staff = token_accuracy(result_value(reference, captions, name, trusted=True), references)
-        accuracy, required = token_accuracy(got, references), staff - below_reference
+        got = _expect_captions_array(result_value(student, captions, name), len(references) // 2, name)
+        staff = token_accuracy(result_value(reference, captions, name, trusted=True), references, end=end)
+        accuracy, required = token_accuracy(got, references, end=end), staff - below_reference
         context = f"the staff model reaches {staff:.3f}"
         if not accuracy >= required:
             raise CheckFailure(f"{name}: token accuracy {accuracy:.3f}, expected at least {required:.3f} ({context})")
@@ -333,8 +391,40 @@ def expect_token_accuracy(plan: Plan, captions: StepRef, references: np.ndarray,
     plan.expectations.append(expectation)
 
 
+def expect_loss_outcome(plan: Plan, first: StepRef, last: StepRef, name: str, above_reference: float,
+                        min_decrease: float) -> None:
+    """The student's final loss is at most the reference's final loss + above_reference, and at least
+    min_decrease below the student's own first loss (training made progress)."""
+
+    def expectation(student, reference):
+        got_first, got_last = (float(result_value(student, ref, name)) for ref in (first, last))
+        staff_last = float(result_value(reference, last, name, trusted=True))
+        bound = min(staff_last + above_reference, got_first - min_decrease)
+        if not np.isfinite(got_last) or not got_last <= bound:
+            raise CheckFailure(
+                f"{name}: final loss {got_last:.6e}, expected at most {bound:.6e} (the staff model ends at "
+                f"{staff_last:.6e}, allowed + {above_reference:g}; your first loss was {got_first:.6e}, and "
+                f"the loss must fall by at least {min_decrease:g})")
+        return [f"{name}: final loss {got_last:.6e} <= {bound:.6e} (staff {staff_last:.6e})"]
+
+    plan.expectations.append(expectation)
+
+
 TRAINING = {"num_train": 300, "num_val": 200, "num_features": 64, "hidden_dim": 32, "iterations": 60,
             "learning_rate": 5e-2}
+# Margins of the chaotic training check, derived from the reference's own spread. Measured on one
+# thread unless said: the reference ends at loss 3.0020 with token accuracy 0.821 (2 and 4 BLAS
+# threads: 3.0949, 0.817); correct rewrites of its layers end at 2.9935 / 0.815 (textbook LSTM loops
+# over the step functions, a one-hot embedding backward), 3.0151 / 0.812 (time-major einsum LSTM,
+# bincount embedding backward) and 3.0020 / 0.821 (CS231n's CaptioningRNN). The margins are five
+# times that spread (0.1 in loss, 0.01 in accuracy). What they catch: a model that does not learn
+# (its loss stays near the first, 28.07) or samples wrongly (swapped gates in lstm_step_forward,
+# <START> fed at every step). Subtle gradient bugs (dW[x] += dout ends at 3.10 / 0.778) are within
+# what rounding alone can do to a 60-step trajectory: the well-conditioned checks of the layer and
+# of CaptioningRNN.loss catch them instead.
+FINAL_LOSS_MARGIN = 0.5
+MIN_LOSS_DECREASE = 1.0
+ACCURACY_MARGIN = 0.05
 
 
 @hidden_check("rnn_captioning.CaptioningRNN_training", unit="CaptioningRNN", cell="test_CaptioningRNN_training",
@@ -352,29 +442,33 @@ def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
     name = (f"LSTM CaptioningRNN trained by {cfg['iterations']} full-batch Adam steps on {len(train_captions)} "
             f"embedded captions")
     # Adam is the update rule of the student package (graded in an earlier assignment): only the
-    # model's loss is graded here. The first and last losses are compared with the reference's.
+    # model's loss is graded here. The first loss is one pass on fixed inputs (well conditioned:
+    # compared tightly); 60 Adam steps amplify rounding differences of 1e-17 to 1e-2, so the end of
+    # training is judged by outcome: the final loss and the held-out captions, with margins.
     params = plan.call(f"{model}.params.copy")
     names = ["W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab"]
     weights = {key: plan.call("item", params, key) for key in names}
     configs = {key: {"learning_rate": cfg["learning_rate"]} for key in names}
+    losses = {}
     for iteration in range(1, cfg["iterations"] + 1):
         if iteration == 1:  # recorded, so that an error in loss() is reported as such
             result = run(plan, f"{name}: loss()", f"{model}.loss", features, captions)
         else:
             result = plan.call(f"{model}.loss", features, captions)
         if iteration in (1, cfg["iterations"]):
-            # Adam divides by the root of tiny second moments, which amplifies 1e-15 differences.
-            tol = 1e-9 if iteration == 1 else 1e-5
-            plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss at step {iteration}", tol)
+            losses[iteration] = plan.call("item", result, 0, record=True)
         grads = plan.call("item", result, 1)
         for key in names:
             update = plan.call("adam", weights[key], plan.call("item", grads, key), configs[key])
             weights[key], configs[key] = plan.call("item", update, 0), plan.call("item", update, 1)
         plan.call(f"{model}.params.update", dict(weights))
+    plan.expect_close(losses[1], f"{name}: loss at step 1 (before any update)", TOL)
+    expect_loss_outcome(plan, losses[1], losses[cfg["iterations"]], f"{name}: loss at step {cfg['iterations']}",
+                        FINAL_LOSS_MARGIN, MIN_LOSS_DECREASE)
     val = plan.call(f"{plan.call('item', [val_features], 0)}.astype", "float64")
     sampled = run(plan, f"{name}: sample", f"{model}.sample", val, max_length=12)
-    expect_token_accuracy(plan, plan.call("item", [sampled], 0, record=True), val_captions,
-                          f"{name}: captions of {cfg['num_val']} held-out images")
+    expect_token_accuracy(plan, plan.call("item", [sampled], 0, record=True), val_captions, word_to_idx["<END>"],
+                          f"{name}: captions of {cfg['num_val']} held-out images", ACCURACY_MARGIN)
 
 
 # What the notebook's own training leaves: its `lstm_model`, trained on the embedded data that
@@ -389,19 +483,15 @@ def _notebook_validation_set():
     from ...data.captions_embedded import load_embedded_coco_data
 
     data = load_embedded_coco_data(NOTEBOOK_DATA["num_train"], NOTEBOOK_DATA["num_val"])
-    return data["val_features"], data["val_captions"]
+    return data["val_features"], data["val_captions"], data["word_to_idx"]["<END>"]
 
 
-def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarray, name: str) -> None:
+def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarray, end: int, name: str) -> None:
     """The student's captions of held-out images reach MIN_TOKEN_ACCURACY (the reference is not consulted)."""
 
     def expectation(student, reference):
-        got = result_value(student, captions, name)
-        count = len(references) // 2
-        if not isinstance(got, np.ndarray) or got.ndim != 2 or got.shape[0] != count or got.dtype.kind not in "iu":
-            raise CheckFailure(f"{name}: expected integer captions of shape ({count}, max_length), "
-                               f"got {getattr(got, 'dtype', type(got).__name__)} of shape {np.shape(got)}")
-        accuracy = token_accuracy(got, references)
+        got = _expect_captions_array(result_value(student, captions, name), len(references) // 2, name)
+        accuracy = token_accuracy(got, references, end=end)
         context = "the staff model reaches about 0.94"
         if not accuracy >= MIN_TOKEN_ACCURACY:
             raise CheckFailure(f"{name}: token accuracy {accuracy:.3f}, expected at least {MIN_TOKEN_ACCURACY} "
@@ -415,10 +505,10 @@ def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarr
 @hidden_check("rnn_captioning.notebook_lstm_captions", unit="lstm_model", cell="test_CaptioningRNN_training",
               seed=6115)
 def notebook_lstm_captions(plan: Plan, rng: np.random.Generator) -> None:
-    features, references = _notebook_validation_set()
+    features, references, end = _notebook_validation_set()
     name = f"captions that your trained lstm_model samples for the {len(features)} held-out validation images"
     sampled = run(plan, name, "lstm_model.sample", features, max_length=16)
-    expect_notebook_captions(plan, plan.call("item", [sampled], 0, record=True), references, name)
+    expect_notebook_captions(plan, plan.call("item", [sampled], 0, record=True), references, end, name)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -428,8 +518,9 @@ PLANTED_BUGS = (
         "embedding_backward_without_accumulation", "word_embedding_backward",
         "np.add.at(dW, x, dout)",
         "dW[x] += dout",
-        {"test_word_embedding_backward", "test_CaptioningRNN_loss", "test_CaptioningRNN_training"},
-        "dW[x] += dout keeps one contribution of a repeated word instead of summing them",
+        {"test_word_embedding_backward", "test_CaptioningRNN_loss"},
+        "dW[x] += dout keeps one contribution of a repeated word instead of summing them (the 60-step training "
+        "check judges outcomes, within which this bug stays)",
     ),
     planted_bug(
         "embedding_forward_loop", "word_embedding_forward",
@@ -481,5 +572,6 @@ ASSIGNMENT = Assignment(
         Unit("CaptioningRNN", "classifiers.rnn"),
     ),
     planted_bugs=PLANTED_BUGS,
+    planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("embedding_forward_loop", "rnn_backward_dx_of_hidden_size", "sample_always_feeds_start"),
 )
