@@ -157,7 +157,8 @@ class CaptioningRNN:
         RNN to get the next hidden state, use the hidden state to get scores for all vocab words,
         and choose the word with the highest score as the next word. The initial hidden state is
         computed by applying an affine transform to the input image features, and the initial word
-        is the <START> token. Once a caption has produced <END>, the rest of it is <NULL>.
+        is the <START> token. What a caption holds after its first <END> is not graded (the staff
+        code writes <NULL> there).
 
         For LSTMs you will also have to keep track of the cell state; in that case the initial cell
         state should be zero.
@@ -195,7 +196,7 @@ class CaptioningRNN:
         #     (the word index) to the appropriate slot in the captions variable   #
         #                                                                         #
         # For simplicity, you do not need to stop generating after an <END> token #
-        # is sampled, but the captions must hold <NULL> after their <END>.        #
+        # is sampled: what follows a caption's first <END> is not graded.        #
         #                                                                         #
         # NOTE: we are still working over minibatches in this function. Also if   #
         # you are using an LSTM, initialize the first cell state to zeros.        #
