@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(RUN) $(PY) benchmarks/bench_batchnorm_backward.py
 	$(RUN) $(PY) benchmarks/bench_conv.py
 	$(RUN) $(PY) benchmarks/bench_lstm.py
+	$(RUN) $(PY) benchmarks/bench_grading_overhead.py
 
 clean:
 	rm -rf build autograded/*/ submitted feedback gradebook.db .pytest_cache

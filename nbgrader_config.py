@@ -28,7 +28,9 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = os.environ.get(
     "CS231N_DB_URL", "sqlite:///" + os.path.join(ROOT, "gradebook.db") + "?timeout=60"
 )
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+# The grader's record of a run (parallel.STATE_FILE) stays out of feedback/ and the grading copy.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store",
+                            ".cs231n-autograde.json"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
@@ -76,6 +78,7 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     "cs231n_lib.grading.grading_folder.LimitOutputSize",
+    "cs231n_lib.grading.grading_folder.HideGraderPaths",
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -43,12 +42,17 @@ def instructor_environment() -> dict[str, str]:
     return {k: v for k, v in nbgrader_environment().items() if k not in pinned}
 
 
-def grade(root: Path, path: str, assignment: str, scheduler: str) -> str:
-    """Grade every submission of assignment along path, in a process of its own; return its log."""
+def grade(root: Path, path: str, names: list[str], scheduler: str) -> str:
+    """Grade every submission of the named assignments along path, in a process of its own; its log.
+
+    Plain nbgrader grades one assignment per command; the cs231n-course paths take them all at once
+    (a cluster queues every submission together).
+    """
     if path == "plain nbgrader autograde":
+        (assignment,) = names
         command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"]
     else:
-        command = [sys.executable, "-m", "cs231n_lib.grading.cli", "--root", str(root), "autograde", assignment,
+        command = [sys.executable, "-m", "cs231n_lib.grading.cli", "--root", str(root), "autograde", *names,
                    "--force"]
         if path.endswith("--workers 1"):
             command += ["--workers", "1"]
@@ -87,11 +91,15 @@ def scores_by_path(request, repo_root):
         (scratch / "cluster").mkdir()
         with dask_cluster(scratch / "cluster") as (client, _):
             for path in PATHS:
-                # Two assignments at a time: each still goes the whole path (one process grading
-                # serially, for the serial paths), and the 2-core machine stays busy.
-                parallel = 1 if path in ("cs231n-course autograde", "cs231n-course autograde --scheduler") else 2
-                with ThreadPoolExecutor(parallel) as pool:
-                    outputs = list(pool.map(partial(grade, root, path, scheduler=client.scheduler.address), names))
+                if path in ("cs231n-course autograde", "cs231n-course autograde --scheduler"):
+                    # One command for every assignment, as an instructor grading a whole course would.
+                    outputs = [grade(root, path, names, client.scheduler.address)] * len(names)
+                else:
+                    # Two assignments at a time: each still goes the whole path (one process grading
+                    # serially), and the 2-core machine stays busy.
+                    with ThreadPoolExecutor(2) as pool:
+                        outputs = list(pool.map(lambda name, path=path: grade(
+                            root, path, [name], client.scheduler.address), names))
                 for name, output in zip(names, outputs, strict=True):
                     logs[path, name] = output
                     found[path, name] = {row.student: row.cells for row in scores(root, name)}

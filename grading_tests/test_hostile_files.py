@@ -36,7 +36,7 @@ from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import gradebook_url, scores
 from cs231n_lib.grading.grading_folder import grading_notes
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
-from cs231n_lib.grading.parallel import autograde_parallel
+from cs231n_lib.grading.parallel import STATE_FILE, autograde_parallel
 from cs231n_lib.grading.release import release
 from cs231n_lib.grading.report import incidents
 
@@ -320,6 +320,8 @@ def test_feedback_hands_back_no_target_contents(graded, path):
     assert DECOY.strip() not in everything
     planted = ("classmate", "passwd", "home", "gradebook", "decoy", "huge", "zz-hang")
     assert not any(Path(name).name.startswith(planted) for name in feedback), sorted(feedback)
+    # The grader's own record of the run is not handed back either.
+    assert not any(Path(name).name == STATE_FILE for name in feedback), sorted(feedback)
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -296,3 +296,60 @@ def test_declared_and_inferred_uses_are_followed_through_other_units():
     assert uses["TwoLayerNet"] == {"affine_relu_forward", "affine_forward"}
     assert uses["model"] == {"TwoLayerNet", "affine_relu_forward", "affine_forward"}
     assert uses["affine_forward"] == set()
+
+
+SHARED_PROGRAM = """
+import json, sys
+from cs231n_lib.grading.judge import reference_results
+print(json.dumps(reference_results(sys.argv[1])))
+"""
+
+
+def reference_in_a_new_process(check_id, variable=None):
+    import os
+    import subprocess
+    import sys
+
+    from cs231n_lib.grading.judge import SHARED_REFERENCES_ENV
+
+    environment = {k: v for k, v in os.environ.items() if k != SHARED_REFERENCES_ENV}
+    if variable is not None:
+        environment[SHARED_REFERENCES_ENV] = variable
+    completed = subprocess.run([sys.executable, "-c", SHARED_PROGRAM, check_id], env=environment,
+                               capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout)
+
+
+def without_timings(results):
+    """Results without the seconds each step took (they differ from run to run)."""
+    if isinstance(results, dict):
+        return {key: without_timings(value) for key, value in results.items() if key != "seconds"}
+    if isinstance(results, list):
+        return [without_timings(value) for value in results]
+    return results
+
+
+def test_shared_references_are_used_only_when_they_match_their_digest(tmp_path):
+    """A grading run computes the reference once and shares it; a file changed after that is ignored."""
+    from cs231n_lib.grading.judge import reference_results, shared_references, shared_references_variable
+
+    check_id = "knn.compute_distances_two_loops"
+    content = shared_references("knn")
+    assert json.loads(json.loads(content)[check_id]) == reference_results(check_id)
+    expected = without_timings(reference_results(check_id))
+    # A marked copy shows which source a new process used.
+    marked = json.loads(content)
+    marked[check_id] = json.dumps({"marker": "from the shared file"})
+    marked_content = json.dumps(marked).encode()
+    path = tmp_path / "shared-references.json"
+    path.write_bytes(marked_content)
+    variable = shared_references_variable(path, marked_content)
+    assert reference_in_a_new_process(check_id, variable) == {"marker": "from the shared file"}
+    # Edited after its digest was taken (as a kernel without the sandbox could): computed afresh.
+    path.write_bytes(marked_content.replace(b"from the shared file", b"forged by a student!"))
+    assert without_timings(reference_in_a_new_process(check_id, variable)) == expected
+    # A link in its place is not followed.
+    path.unlink()
+    (tmp_path / "elsewhere.json").write_bytes(marked_content)
+    path.symlink_to(tmp_path / "elsewhere.json")
+    assert without_timings(reference_in_a_new_process(check_id, variable)) == expected

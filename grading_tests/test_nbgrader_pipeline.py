@@ -1,5 +1,7 @@
 """Every assignment's notebooks end to end through real nbgrader: release, submissions, autograde, feedback."""
 
+import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +11,7 @@ import pytest
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.autograde import autograde
-from cs231n_lib.grading.course import assignments, get_assignment
+from cs231n_lib.grading.course import REPO_ROOT, assignments, get_assignment
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import autograded_cells, scores
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
@@ -137,6 +139,20 @@ def test_feedback_is_generated_for_every_student(graded):
         assert pages, student
         for page in pages:
             assert "def run_plan" not in page.read_text()
+
+
+def test_no_staff_path_reaches_the_student(graded):
+    """Tracebacks name the student's folder by its name, never the grader's course or Python install."""
+    import sys
+
+    staff = {str(graded.root), os.path.realpath(graded.root), sys.prefix, sys.base_prefix, str(REPO_ROOT)}
+    traced = 0
+    for student in [*graded.bugs, "release"]:
+        for nb in _autograded_notebooks(graded, student):
+            text = json.dumps([cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"])
+            traced += "Traceback" in text or "File " in text
+            assert not [path for path in staff if path in text], student
+    assert traced, "no output named a file: the check above would prove nothing"
 
 
 def test_validate_passes_on_source_and_nothing_passes_in_the_release(graded):

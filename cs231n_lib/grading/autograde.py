@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from tqdm import tqdm
 from . import safe_files
 from .course import get_assignment
 from .grading_folder import NOTE_PREFIX
-from .nbgrader_runner import run_nbgrader
+from .judge import SHARED_REFERENCES_ENV, shared_references, shared_references_variable
+from .nbgrader_runner import nbgrader_environment, run_nbgrader
 
 # Written next to each graded submission by parallel autograde: fingerprint, outcome, seconds.
 STATE_FILE = ".cs231n-autograde.json"
@@ -136,13 +138,19 @@ def autograde(
     """
     students = submitted_students(course_root, assignment) if students is None else students
     runs = []
-    for student in tqdm(students, desc=f"autograde {assignment}", unit="submission", disable=not progress):
-        started = time.perf_counter()
-        arguments = ["autograde", assignment, f"--student={student}", "--log-level=WARN", *extra_arguments]
-        if force:
-            arguments.append("--force")
-        problems = submission_problems(course_root, assignment, student)
-        completed = run_nbgrader(course_root, *arguments, check=False, fork=fork)
-        ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems)
-        runs.append(GradingRun(student, time.perf_counter() - started, ok, message))
+    with tempfile.TemporaryDirectory(prefix="cs231n-references-") as scratch:
+        # The reference results, computed once here for every submission's nbgrader process.
+        references = shared_references(assignment)
+        path = Path(scratch, "shared-references.json")
+        path.write_bytes(references)
+        environment = {**nbgrader_environment(), SHARED_REFERENCES_ENV: shared_references_variable(path, references)}
+        for student in tqdm(students, desc=f"autograde {assignment}", unit="submission", disable=not progress):
+            started = time.perf_counter()
+            arguments = ["autograde", assignment, f"--student={student}", "--log-level=WARN", *extra_arguments]
+            if force:
+                arguments.append("--force")
+            problems = submission_problems(course_root, assignment, student)
+            completed = run_nbgrader(course_root, *arguments, check=False, fork=fork, environment=environment)
+            ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems)
+            runs.append(GradingRun(student, time.perf_counter() - started, ok, message))
     return runs

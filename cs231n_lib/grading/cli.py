@@ -66,24 +66,33 @@ def cmd_leak_scan(args: argparse.Namespace) -> int:
 def cmd_autograde(args: argparse.Namespace) -> int:
     from .autograde import submitted_students
     from .gradebook import autograded_cells, scores
-    from .parallel import autograde_parallel
+    from .parallel import autograde_assignments
     from .report import score_table
 
-    if not submitted_students(args.root, args.assignment):
-        print(f"No submissions of {args.assignment} in {args.root / 'submitted'}")
+    names = _assignments(args.assignments)
+    if args.student and len(names) > 1:
+        raise SystemExit("--student needs exactly one assignment")
+    empty = [name for name in names if not submitted_students(args.root, name)]
+    for name in empty:
+        print(f"No submissions of {name} in {args.root / 'submitted'}")
+    if len(empty) == len(names):
         return 1
-    runs = autograde_parallel(args.root, args.assignment, args.student or None, workers=args.workers,
-                              scheduler=args.scheduler, force=args.force)
-    if not runs:
-        return 0
-    print(score_table(scores(args.root, args.assignment, [r.student for r in runs]),
-                      autograded_cells(args.root, args.assignment)))
-    for run in runs:
-        if not run.ok:
-            print(f"{run.student}: not graded: {run.message}")
-        elif run.message:  # graded, with notes (files left out, tampered cells restored)
-            print(f"{run.student}: note: {run.message}")
-    return 0 if all(r.ok for r in runs) else 1
+    runs_by_assignment = autograde_assignments(
+        args.root, {name: args.student or None for name in names if name not in empty}, workers=args.workers,
+        scheduler=args.scheduler, force=args.force)
+    status = 0
+    for name, runs in runs_by_assignment.items():
+        if not runs:
+            continue
+        print(f"== {name}")
+        print(score_table(scores(args.root, name, [r.student for r in runs]), autograded_cells(args.root, name)))
+        for run in runs:
+            if not run.ok:
+                print(f"{run.student}: not graded: {run.message}")
+                status = 1
+            elif run.message:  # graded, with notes (files left out, tampered cells restored)
+                print(f"{run.student}: note: {run.message}")
+    return status
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -129,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     leak.set_defaults(run=cmd_leak_scan)
 
     grade = verbs.add_parser("autograde", help="autograde what is in submitted/ in parallel and print the scores")
-    grade.add_argument("assignment")
-    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("assignments", nargs="+", metavar="assignment",
+                       help="one or more assignments, graded on one pool of workers")
+    grade.add_argument("--student", action="append", help="only this student (repeatable; one assignment)")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="local Dask worker processes (default: one per core); 1 grades in this process")
     grade.add_argument("--scheduler", help="address of an existing Dask scheduler (e.g. tcp://host:8786)")

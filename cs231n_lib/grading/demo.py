@@ -9,7 +9,7 @@ from pathlib import Path
 from . import samples
 from .course import assignments
 from .gradebook import autograded_cells, scores
-from .parallel import autograde_parallel
+from .parallel import autograde_assignments
 from .release import release
 from .report import incidents, score_table, write_csv, write_html
 
@@ -26,34 +26,34 @@ def make_demo_course(repo_root: Path, course_root: Path) -> None:
 def run_demo(repo_root: Path, course_root: Path) -> int:
     started = time.perf_counter()
     make_demo_course(repo_root, course_root)
-    problems = []
+    problems, bugs = [], {}
     for assignment in assignments():
-        print(f"== {assignment.name}: release")
         release(course_root, assignment.name)
         notebook = assignment.notebooks[0]
-        bugs = [samples.get_bug(assignment.name, name) for name in assignment.demo_bugs]
+        bugs[assignment.name] = [samples.get_bug(assignment.name, name) for name in assignment.demo_bugs]
         submissions = {
             "ada-solution": samples.solution_submission(course_root, assignment.name, notebook, []),
             "bo-untouched": samples.release_notebook(course_root, assignment.name, notebook),
-            "cy-buggy": samples.solution_submission(course_root, assignment.name, notebook, bugs),
+            "cy-buggy": samples.solution_submission(course_root, assignment.name, notebook, bugs[assignment.name]),
         }
         for student, nb in submissions.items():
             samples.write_submission(course_root, student, assignment.name, {notebook: nb})
-        print(f"== {assignment.name}: autograde {len(submissions)} sample submissions")
-        runs = autograde_parallel(course_root, assignment.name, list(submissions), workers=2)
-        for run in runs:
-            if not run.ok:
-                problems.append(f"{assignment.name}/{run.student}: {run.message}")
-        cells = autograded_cells(course_root, assignment.name)
-        rows = scores(course_root, assignment.name)
+        print(f"== {assignment.name}: released; {len(submissions)} sample submissions "
+              f"({', '.join(submissions)})")
+    print(f"== autograde all {len(bugs)} assignments on one pool of 2 workers")
+    runs_by_assignment = autograde_assignments(course_root, dict.fromkeys(bugs), workers=2)
+    reports = course_root / "reports"
+    reports.mkdir(exist_ok=True)
+    for name, runs in runs_by_assignment.items():
+        problems += [f"{name}/{run.student}: {run.message}" for run in runs if not run.ok]
+        cells = autograded_cells(course_root, name)
+        rows = scores(course_root, name)
+        print(f"== {name}")
         print(score_table(rows, cells))
-        reports = course_root / "reports"
-        reports.mkdir(exist_ok=True)
-        write_csv(reports / f"{assignment.name}.csv", rows, cells)
-        page = write_html(reports / f"{assignment.name}.html", assignment.name, rows, cells, runs,
-                          incidents(course_root, assignment.name))
+        write_csv(reports / f"{name}.csv", rows, cells)
+        page = write_html(reports / f"{name}.html", name, rows, cells, runs, incidents(course_root, name))
         print(f"   reports: {page} (+ .csv, .png)")
-        problems += _unexpected(assignment.name, rows, cells, bugs)
+        problems += _unexpected(name, rows, cells, bugs[name])
     print(f"demo finished in {time.perf_counter() - started:.0f} s")
     for problem in problems:
         print("UNEXPECTED:", problem)

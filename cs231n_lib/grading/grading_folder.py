@@ -9,7 +9,7 @@ Inserted into nbgrader's pipelines by nbgrader_config.py (so plain ``nbgrader au
   link, FIFO or oversized file in the submission (nbgrader copied it following links);
 - ``CheckGradingStructure`` turns tampered nbgrader metadata (an added graded cell, a test cell
   turned into a solution or markdown, a duplicate grade id) into one clear note each;
-- ``PrepareGradingDirectory`` before execution, ``LimitOutputSize`` after it;
+- ``PrepareGradingDirectory`` before execution, ``LimitOutputSize`` and ``HideGraderPaths`` after it;
 - ``SecureGradingFolder`` (last autograde step) removes whatever the kernel planted in its folder
   (links, FIFOs, hard links, sparse or huge files) before nbgrader writes and chmods it.
 
@@ -24,6 +24,7 @@ import io
 import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,53 @@ class LimitOutputSize(NbGraderPreprocessor):
             output.traceback = [line[: self.max_characters // 10] for line in lines[:5]] + (
                 [f"... [{len(lines) - 5} more traceback lines cut]"] if len(lines) > 5 else [])
         return output
+
+
+class HideGraderPaths(NbGraderPreprocessor):
+    """Write the grader's folders as the student knows them in every output of the graded notebook.
+
+    A traceback through the student package names the grading folder (a throwaway course under
+    /tmp, or the course itself) and the staff's Python install: staff paths, which mean nothing
+    to the student. The grading folder becomes the assignment's name (the student's own folder is
+    called so); the course, the staff repository and the Python install become placeholders.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        folder = os.path.realpath(resources.get("metadata", {}).get("path") or ".")
+        assignment = str(resources.get("nbgrader", {}).get("assignment") or "your folder")
+        coursedir = _course_directory(self)
+        course = os.path.realpath(coursedir.root) if coursedir is not None else str(REPO_ROOT)
+        replacements = [(folder, assignment), (course, "<course>"), (str(REPO_ROOT), "<course>"),
+                        (os.path.realpath(sys.prefix), "<python>"), (sys.prefix, "<python>"),
+                        (os.path.realpath(sys.base_prefix), "<python>"), (sys.base_prefix, "<python>")]
+        # Longest first: the grading folder lies inside the course.
+        replacements = sorted({old: new for old, new in replacements if len(old) > 1}.items(),
+                              key=lambda item: -len(item[0]))
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                for output in cell.outputs:
+                    _replace_in_output(output, replacements)
+        return nb, resources
+
+
+def _replace_in_output(output: NotebookNode, replacements: list[tuple[str, str]]) -> None:
+    def scrub(text: str) -> str:
+        for old, new in replacements:
+            text = text.replace(old, new)
+        return text
+
+    if output.output_type == "stream":
+        output.text = scrub(output.get("text", ""))
+    elif output.output_type == "error":
+        output.evalue = scrub(str(output.get("evalue", "")))
+        output.traceback = [scrub(str(line)) for line in output.get("traceback", [])]
+    else:
+        for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+            value = output.get("data", {}).get(mime)
+            if isinstance(value, str):
+                output.data[mime] = scrub(value)
+            elif isinstance(value, list):
+                output.data[mime] = [scrub(str(line)) for line in value]
 
 
 def output_size(output: NotebookNode) -> int:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from .checks import Check, get_check
+from . import safe_files
+from .checks import Check, all_checks, get_check
 from .compare import CheckFailure
 from .course import reference_namespace
 from .plan import Results
@@ -35,8 +39,45 @@ def kernel_numerics() -> threadpool_limits:
     return threadpool_limits(limits=KERNEL_BLAS_THREADS)
 
 
+# Every grading run needs the same reference results (plans are seeded, the reference is fixed), and
+# some take seconds (60 training steps). The instructor's process computes them once per run and hands
+# each nbgrader process a file with them: this variable holds "<sha256 of the file>:<its path>". A
+# file that does not match its digest (a kernel without the sandbox could reach it) is ignored.
+SHARED_REFERENCES_ENV = "CS231N_SHARED_REFERENCES"
+MAX_SHARED_REFERENCES_BYTES = 256 * 1024 * 1024
+
+
+def shared_references(assignment: str) -> bytes:
+    """Every hidden check of assignment's reference results, as the file SHARED_REFERENCES_ENV names."""
+    prefix = assignment + "."
+    return json.dumps({check_id: _reference_results_json(check_id)
+                       for check_id in sorted(all_checks()) if check_id.startswith(prefix)}).encode()
+
+
+def shared_references_variable(path: Path, content: bytes) -> str:
+    """The value of SHARED_REFERENCES_ENV for content written at path."""
+    return f"{hashlib.sha256(content).hexdigest()}:{path}"
+
+
+@cache
+def _shared() -> dict[str, str]:
+    digest, _, path = os.environ.get(SHARED_REFERENCES_ENV, "").partition(":")
+    if not path:
+        return {}
+    try:
+        content = safe_files.read_bytes(Path(path), MAX_SHARED_REFERENCES_BYTES, name="shared references")
+    except (OSError, safe_files.UnsafeFileError):
+        return {}
+    if hashlib.sha256(content).hexdigest() != digest:
+        return {}
+    return json.loads(content)
+
+
 @cache
 def _reference_results_json(check_id: str) -> str:
+    shared = _shared().get(check_id)
+    if shared is not None:
+        return shared
     check = get_check(check_id)
     wire = check.plan().wire()
     # Timing steps measure the student's code against a baseline; the reference needs no timing.

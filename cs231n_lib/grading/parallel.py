@@ -19,7 +19,9 @@ import shutil
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -33,6 +35,7 @@ from . import safe_files
 from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
 from .gradebook import gradebook_url
+from .judge import SHARED_REFERENCES_ENV, shared_references, shared_references_variable
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
 
@@ -72,9 +75,19 @@ def build_template(course_root: Path, assignment: str) -> CourseTemplate:
     return CourseTemplate(assignment, files)
 
 
-def scratch_environment(root: Path) -> dict[str, str]:
-    """nbgrader's environment with the gradebook of the throwaway course at root."""
-    return {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
+def scratch_environment(root: Path, references: bytes | None = None) -> dict[str, str]:
+    """nbgrader's environment with the gradebook of the throwaway course at root; with references,
+    also the shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV)."""
+    environment = {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
+    if references is not None:
+        path = root / SHARED_REFERENCES_FILE
+        path.write_bytes(references)
+        environment[SHARED_REFERENCES_ENV] = shared_references_variable(path, references)
+    return environment
+
+
+# Outside every folder the kernel may see (the sandbox shows it only its own working folder).
+SHARED_REFERENCES_FILE = "shared-references.json"
 
 
 def submission_files(course_root: Path, assignment: str, student: str) -> dict[str, bytes]:
@@ -122,9 +135,11 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path.write_bytes(content)
         if problems is None:
             problems = submission_problems(root, assignment, student)
+        # Computed once per worker process, on the machine whose kernels it is compared with.
+        references = shared_references(assignment)
         completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
                                  "--log-level=WARN", *extra_arguments, check=False,
-                                 environment=scratch_environment(root), timeout=wall_clock)
+                                 environment=scratch_environment(root, references), timeout=wall_clock)
         ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
         notebooks, unread = read_graded_notebooks(root / "autograded" / student / assignment, assignment)
         if unread:
@@ -228,41 +243,87 @@ def autograde_parallel(
     wall_clock: float = 1800.0,
     progress: bool = True,
 ) -> list[GradingRun]:
-    """Grade submissions in parallel; return one GradingRun per submission graded now."""
-    get_assignment(assignment)
-    students = submitted_students(course_root, assignment) if students is None else students
-    bundles = {s: submission_files(course_root, assignment, s) for s in students}
-    problems = {s: submission_problems(course_root, assignment, s) for s in students}
-    todo = [s for s in students if force or not already_graded(course_root, assignment, s, bundles[s])]
-    skipped = len(students) - len(todo)
-    if not todo:
-        if progress:
-            print(f"autograde {assignment}: all {skipped} submissions already graded (use --force to regrade)")
-        return []
-    template = build_template(course_root, assignment)
-    runs: list[GradingRun] = []
-    bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="submission", disable=not progress)
+    """Grade one assignment's submissions in parallel; return one GradingRun per submission graded now."""
+    return autograde_assignments(course_root, {assignment: students}, workers, scheduler, force, extra_arguments,
+                                 wall_clock, progress)[assignment]
 
-    def record(result: SubmissionResult) -> None:
+
+def autograde_assignments(
+    course_root: Path,
+    students: dict[str, list[str] | None],
+    workers: int = 2,
+    scheduler: str | None = None,
+    force: bool = False,
+    extra_arguments: tuple[str, ...] = (),
+    wall_clock: float = 1800.0,
+    progress: bool = True,
+) -> dict[str, list[GradingRun]]:
+    """Grade several assignments' submissions on one pool of workers; the runs of each assignment.
+
+    students: assignment -> its students to grade (None: every submission). All submissions are
+    queued together, the slowest first (by their last recorded grading time, else by notebook size),
+    so no worker idles while another assignment's last notebook runs.
+    """
+    jobs: list[tuple[str, str]] = []
+    bundles: dict[tuple[str, str], dict[str, bytes]] = {}
+    problems: dict[tuple[str, str], list[str]] = {}
+    skipped: dict[str, int] = {}
+    for assignment, chosen in students.items():
+        get_assignment(assignment)
+        chosen = submitted_students(course_root, assignment) if chosen is None else chosen
+        for student in chosen:
+            bundles[assignment, student] = submission_files(course_root, assignment, student)
+            problems[assignment, student] = submission_problems(course_root, assignment, student)
+        todo = [s for s in chosen if force or not already_graded(course_root, assignment, s, bundles[assignment, s])]
+        skipped[assignment] = len(chosen) - len(todo)
+        if not todo and progress:
+            print(f"autograde {assignment}: all {skipped[assignment]} submissions already graded "
+                  "(use --force to regrade)")
+        jobs += [(assignment, student) for student in todo]
+    runs: dict[str, list[GradingRun]] = {assignment: [] for assignment in students}
+    if not jobs:
+        return runs
+    jobs.sort(key=lambda job: expected_seconds(course_root, *job, bundles[job]), reverse=True)
+    # Each template is an nbgrader release in a scratch course of its own: two at a time.
+    with ThreadPoolExecutor(2) as pool:
+        names_in_order = list(dict.fromkeys(assignment for assignment, _ in jobs))
+        templates = dict(zip(names_in_order, pool.map(partial(build_template, course_root), names_in_order),
+                             strict=True))
+    names = ", ".join(templates)
+    bar = tqdm(total=len(jobs), desc=f"autograde {names}", unit="submission", disable=not progress)
+
+    def record(assignment: str, result: SubmissionResult) -> None:
         merge(course_root, assignment, result)
-        runs.append(GradingRun(result.student, result.seconds, result.ok, result.message))
-        failed = sum(not r.ok for r in runs)
-        bar.set_postfix(done=len(runs) - failed, failed=failed, skipped=skipped)
+        runs[assignment].append(GradingRun(result.student, result.seconds, result.ok, result.message))
+        done = [run for assignment_runs in runs.values() for run in assignment_runs]
+        failed = sum(not r.ok for r in done)
+        bar.set_postfix(done=len(done) - failed, failed=failed, skipped=sum(skipped.values()))
         bar.update()
 
     try:
         if workers <= 1 and scheduler is None:
-            for student in todo:
-                record(grade_in_scratch(template, student, bundles[student], extra_arguments, wall_clock,
-                                        problems[student]))
+            for assignment, student in jobs:
+                record(assignment, grade_in_scratch(templates[assignment], student, bundles[assignment, student],
+                                                    extra_arguments, wall_clock, problems[assignment, student]))
         else:
-            _run_on_dask(template, todo, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record)
+            _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record)
     finally:
         bar.close()
     return runs
 
 
-def _run_on_dask(template, todo, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record) -> None:
+def expected_seconds(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> float:
+    """How long grading a submission should take: its last recorded time, else its notebooks' size
+    (a megabyte of notebook for a second: only the order matters)."""
+    state = _read_small(course_root / "autograded" / student / assignment / STATE_FILE)
+    try:
+        return float(json.loads(state or "")["seconds"])
+    except (ValueError, KeyError, TypeError):
+        return sum(len(content) for name, content in files.items() if name.endswith(".ipynb")) / 1e6
+
+
+def _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_arguments, wall_clock,
+                 record) -> None:
     import logging
 
     import dask
@@ -280,16 +341,17 @@ def _run_on_dask(template, todo, bundles, problems, workers, scheduler, extra_ar
     else:
         cluster, client = None, Client(scheduler)
     try:
-        shared = client.scatter(template, broadcast=True)
-        futures = [
-            client.submit(grade_in_scratch, shared, student, bundles[student], extra_arguments, wall_clock,
-                          problems[student],
-                          key=f"grade-{template.assignment}-{student}-{fingerprint(bundles[student])[:12]}",
-                          retries=1, pure=False)
-            for student in todo
-        ]
+        shared = {assignment: client.scatter(template, broadcast=True) for assignment, template in templates.items()}
+        # Dask runs ready tasks of equal priority in submission order; the priorities make that explicit.
+        futures = {
+            client.submit(grade_in_scratch, shared[assignment], student, bundles[assignment, student],
+                          extra_arguments, wall_clock, problems[assignment, student],
+                          key=f"grade-{assignment}-{student}-{fingerprint(bundles[assignment, student])[:12]}",
+                          retries=1, pure=False, priority=len(jobs) - position): assignment
+            for position, (assignment, student) in enumerate(jobs)
+        }
         for future in as_completed(futures):
-            record(future.result())
+            record(futures[future], future.result())
     finally:
         client.close()
         if cluster is not None:
