@@ -14,7 +14,7 @@ from tqdm import tqdm
 from . import safe_files
 from .course import get_assignment
 from .grading_folder import NOTE_PREFIX
-from .judge import SHARED_REFERENCES_ENV, shared_references, shared_references_variable
+from .judge import share_references
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 
 # Written next to each graded submission by parallel autograde: fingerprint, outcome, seconds.
@@ -140,10 +140,7 @@ def autograde(
     runs = []
     with tempfile.TemporaryDirectory(prefix="cs231n-references-") as scratch:
         # The reference results, computed once here for every submission's nbgrader process.
-        references = shared_references(assignment)
-        path = Path(scratch, "shared-references.json")
-        path.write_bytes(references)
-        environment = {**nbgrader_environment(), SHARED_REFERENCES_ENV: shared_references_variable(path, references)}
+        environment = {**nbgrader_environment(), **share_references(assignment, Path(scratch))}
         for student in tqdm(students, desc=f"autograde {assignment}", unit="submission", disable=not progress):
             started = time.perf_counter()
             arguments = ["autograde", assignment, f"--student={student}", "--log-level=WARN", *extra_arguments]

@@ -59,6 +59,15 @@ def shared_references_variable(path: Path, content: bytes) -> str:
     return f"{hashlib.sha256(content).hexdigest()}:{path}"
 
 
+def share_references(assignment: str, folder: Path) -> dict[str, str]:
+    """Write assignment's reference results into folder (one the kernel cannot see); the environment
+    entry that hands them to an nbgrader process. Computed once per process."""
+    content = shared_references(assignment)
+    path = folder / "shared-references.json"
+    path.write_bytes(content)
+    return {SHARED_REFERENCES_ENV: shared_references_variable(path, content)}
+
+
 @cache
 def _shared() -> dict[str, str]:
     digest, _, path = os.environ.get(SHARED_REFERENCES_ENV, "").partition(":")

@@ -35,7 +35,7 @@ from . import safe_files
 from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
 from .gradebook import gradebook_url
-from .judge import SHARED_REFERENCES_ENV, shared_references, shared_references_variable
+from .judge import share_references
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
 
@@ -75,19 +75,14 @@ def build_template(course_root: Path, assignment: str) -> CourseTemplate:
     return CourseTemplate(assignment, files)
 
 
-def scratch_environment(root: Path, references: bytes | None = None) -> dict[str, str]:
-    """nbgrader's environment with the gradebook of the throwaway course at root; with references,
-    also the shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV)."""
+def scratch_environment(root: Path, assignment: str | None = None) -> dict[str, str]:
+    """nbgrader's environment with the gradebook of the throwaway course at root; with assignment,
+    also its shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV)."""
     environment = {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
-    if references is not None:
-        path = root / SHARED_REFERENCES_FILE
-        path.write_bytes(references)
-        environment[SHARED_REFERENCES_ENV] = shared_references_variable(path, references)
+    if assignment is not None:
+        # The course folder is outside everything the kernel may see (only its own working folder).
+        environment.update(share_references(assignment, root))
     return environment
-
-
-# Outside every folder the kernel may see (the sandbox shows it only its own working folder).
-SHARED_REFERENCES_FILE = "shared-references.json"
 
 
 def submission_files(course_root: Path, assignment: str, student: str) -> dict[str, bytes]:
@@ -135,11 +130,10 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path.write_bytes(content)
         if problems is None:
             problems = submission_problems(root, assignment, student)
-        # Computed once per worker process, on the machine whose kernels it is compared with.
-        references = shared_references(assignment)
+        # References computed once per worker process, on the machine whose kernels they are compared with.
         completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
                                  "--log-level=WARN", *extra_arguments, check=False,
-                                 environment=scratch_environment(root, references), timeout=wall_clock)
+                                 environment=scratch_environment(root, assignment), timeout=wall_clock)
         ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
         notebooks, unread = read_graded_notebooks(root / "autograded" / student / assignment, assignment)
         if unread:
