@@ -32,7 +32,7 @@ from cs231n_lib.grading import samples
 from cs231n_lib.grading.checks import all_checks
 from cs231n_lib.grading.course import REPO_ROOT, STUDENT_PACKAGE, assignments
 from cs231n_lib.grading.demo import make_demo_course
-from cs231n_lib.grading.judge import _reference_results_json
+from cs231n_lib.grading.judge import forget_reference_results, reference_results
 from cs231n_lib.grading.nbgrader_runner import nbgrader_environment
 from cs231n_lib.grading.parallel import autograde_parallel
 from cs231n_lib.grading.release import release
@@ -71,11 +71,11 @@ def graded_seconds(assignment: str) -> float:
 
 
 def probe_seconds(assignment: str) -> float:
-    _reference_results_json.cache_clear()  # grading above computed them in this process
+    forget_reference_results()  # grading above computed them in this process
     started = time.perf_counter()
     for check_id in all_checks():
         if check_id.startswith(assignment + "."):
-            _reference_results_json(check_id)
+            reference_results(check_id)
     return time.perf_counter() - started
 
 

@@ -23,7 +23,7 @@ ASSIGNMENT = "knn"
 FULL = {"test_compute_distances_two_loops": 3.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,
         "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0}
 # Short enough that hangs cost seconds, long enough for the slowest honest cell with two graders on 2 cores.
-CELL_TIMEOUT = "--Execute.timeout=30"
+CELL_TIMEOUT = "--Execute.timeout=20"
 TWO = "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))"
 ONE = "dists[i, :] = np.sqrt(np.sum((self.X_train - X[i]) ** 2, axis=1))"
 VOTE = "y_pred[i] = np.bincount(closest_y).argmax()"

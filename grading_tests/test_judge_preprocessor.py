@@ -353,3 +353,31 @@ def test_shared_references_are_used_only_when_they_match_their_digest(tmp_path):
     (tmp_path / "elsewhere.json").write_bytes(marked_content)
     path.symlink_to(tmp_path / "elsewhere.json")
     assert without_timings(reference_in_a_new_process(check_id, variable)) == expected
+
+
+def test_reference_results_are_the_same_when_threads_ask_at_once():
+    """Graders in threads of one process (a `dask worker` runs several by default) ask for the same
+    references at once. Seeded checks draw from numpy's global generator, so two computations at the
+    same time would take each other's draws and store a wrong reference for the whole run."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cs231n_lib.grading import judge
+
+    def values(check_id):
+        return {step: result.get("value") for step, result in judge.reference_results(check_id).items()}
+
+    check_id = "rnn_captioning.CaptioningRNN_loss"  # seeds numpy, then draws a model's weights
+    judge.forget_reference_results()
+    alone = values(check_id)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a busy machine would
+    try:
+        for _ in range(3):
+            judge.forget_reference_results()
+            with ThreadPoolExecutor(4) as pool:
+                together = list(pool.map(lambda _: values(check_id), range(4)))
+            assert all(result == alone for result in together)
+    finally:
+        sys.setswitchinterval(interval)
+        judge.forget_reference_results()

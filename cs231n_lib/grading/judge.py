@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -82,8 +83,21 @@ def _shared() -> dict[str, str]:
     return json.loads(content)
 
 
-@cache
+# One computation at a time in a process, and each once: graders may be threads of one process (a
+# `dask worker` runs several), and seeded checks draw from numpy's global generator, so two at once
+# would take each other's draws and keep a wrong reference for the rest of the run.
+_reference_lock = threading.RLock()
+_reference_cache: dict[str, str] = {}
+
+
 def _reference_results_json(check_id: str) -> str:
+    with _reference_lock:
+        if check_id not in _reference_cache:
+            _reference_cache[check_id] = _compute_reference_results_json(check_id)
+        return _reference_cache[check_id]
+
+
+def _compute_reference_results_json(check_id: str) -> str:
     shared = _shared().get(check_id)
     if shared is not None:
         return shared
@@ -93,6 +107,12 @@ def _reference_results_json(check_id: str) -> str:
     wire = {**wire, "steps": [s for s in wire["steps"] if not s.get("timed_only")]}
     with kernel_numerics():
         return json.dumps(run_plan(wire, reference_namespace()))
+
+
+def forget_reference_results() -> None:
+    """Drop the results computed so far in this process (tests, benchmarks)."""
+    with _reference_lock:
+        _reference_cache.clear()
 
 
 def reference_results(check_id: str) -> Results:
