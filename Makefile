@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # nbgrader creates gradebooks with the `alembic` command, which must be on PATH.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MPLBACKEND=agg
 
-.PHONY: install demo test test-paths test-slow lint bench release check clean
+.PHONY: install demo test test-paths test-student-env test-slow lint bench release check clean
 
 $(STAMP): pyproject.toml
 	@# The grading sandbox (bubblewrap) is a system package: install it where we can, else warn.
@@ -36,6 +36,10 @@ test: $(STAMP)
 # Every grading path and grading under load (slow: every notebook graded four times).
 test-paths: $(STAMP)
 	$(RUN) $(PY) -m pytest -m paths
+
+# Each release folder run with only what its requirements.txt installs (every notebook twice).
+test-student-env: $(STAMP)
+	$(RUN) $(PY) -m pytest -m student_env
 
 test-slow: $(STAMP)
 	$(RUN) $(PY) -m pytest -m slow

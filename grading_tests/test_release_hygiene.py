@@ -61,19 +61,98 @@ def test_solutions_hold_the_reference_answers(repo_root):
     assert "1, 2 and 3." in text  # an inline question's model answer
 
 
-def test_student_package_stubs_units_graded_now_and_keeps_those_graded_earlier():
+def test_student_package_keeps_earlier_units_and_hands_this_assignments_to_the_notebook():
     text = (
         "def helper():\n    return 1\n\n\n"
-        "def graded_now(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n\n"
-        "def graded_earlier(x):\n    ### BEGIN SOLUTION\n    return x * 2\n    ### END SOLUTION\n"
+        "def graded_now(x, *rest, scale=1, **options):\n    \"\"\"Doc.\"\"\"\n    y = None\n"
+        "    # TODO: add one\n    ### BEGIN SOLUTION\n    y = x + 1\n    ### END SOLUTION\n    return y\n\n\n"
+        "class Model:\n    def loss(self, X):\n        ### BEGIN SOLUTION\n        return X * 3\n"
+        "        ### END SOLUTION\n\n\n"
+        "def graded_earlier(x):\n    ### BEGIN SOLUTION\n    return x * 2\n    ### END SOLUTION\n\n\n"
+        "def graded_later(x):\n    ### BEGIN SOLUTION\n    return x - 1\n    ### END SOLUTION\n"
     )
-    stubbed = stub_module(text, "layers", solved={("layers", "graded_earlier")})
+    stubbed = stub_module(text, "layers", solved={("layers", "graded_earlier")},
+                          written_in={("layers", "graded_now"): "now.ipynb", ("layers", "Model"): "now.ipynb"},
+                          graded_in={("layers", "graded_later"): "later_assignment"})
+    assert "BEGIN SOLUTION" not in stubbed and "x + 1" not in stubbed and "X * 3" not in stubbed
+    assert "YOUR CODE HERE" not in stubbed and "TODO" not in stubbed and "x - 1" not in stubbed
+    assert 'return written_in_notebook("graded_now", "now.ipynb")(x, *rest, scale=scale, **options)' in stubbed
+    assert 'return written_in_notebook("Model", "now.ipynb").loss(self, X)' in stubbed
     namespace = {}
     exec(stubbed, namespace)
     assert namespace["helper"]() == 1 and namespace["graded_earlier"](3) == 6
-    with pytest.raises(NotImplementedError):
-        namespace["graded_now"](1)
-    assert "BEGIN SOLUTION" not in stubbed and "x + 1" not in stubbed
+    with pytest.raises(NotImplementedError, match=r"graded_later is written in a later assignment \(later_"):
+        namespace["graded_later"](1)
+
+
+@pytest.mark.parametrize("assignment", [a.name for a in assignments()])
+def test_each_unit_is_written_in_one_place(repo_root, assignment):
+    """The notebook holds the only TODOs; the package's copy of each unit of the assignment calls the notebook's."""
+    spec = next(a for a in assignments() if a.name == assignment)
+    package = repo_root / "release" / assignment / STUDENT_PACKAGE
+    assert [p.name for p in package.rglob("*.py") if "YOUR CODE HERE" in p.read_text()] == []
+    notebooks = "".join((repo_root / "release" / assignment / f"{name}.ipynb").read_text() for name in spec.notebooks)
+    for unit in spec.units:
+        assert f'written_in_notebook(\\"{unit.name}\\"' not in notebooks
+        assert f'written_in_notebook("{unit.name}", ' in unit_file(package, unit.module).read_text(), unit.name
+    assert notebooks.count("YOUR CODE HERE") >= len(spec.units)
+
+
+def unit_file(package, module):
+    return package.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def test_package_copies_run_the_notebooks_definitions(repo_root, tmp_path):
+    """Outside a notebook's definition they say where to write it; with it, package code uses the student's."""
+    import subprocess
+    import sys
+
+    shutil.copytree(repo_root / "release" / "two_layer_net" / STUDENT_PACKAGE, tmp_path / STUDENT_PACKAGE)
+    script = (
+        "import numpy as np\n"
+        "from cs231n import layers\n"
+        "from cs231n.solver import Solver\n"
+        "try:\n    layers.relu_forward(np.ones(2))\nexcept NotImplementedError as error:\n    print(error)\n"
+        "from cs231n.layers import relu_forward\n"  # the package's copy, imported under the unit's name
+        "try:\n    relu_forward(np.ones(2))\nexcept NotImplementedError as error:\n    print(error)\n"
+        "calls = []\n"
+        "def sgd_momentum(w, dw, config=None):\n    calls.append(w.shape)\n    return w - 0.1 * dw, config or {}\n"
+        "class Model:\n"
+        "    params = {'W': np.zeros((2, 2))}\n"
+        "    def loss(self, X, y=None):\n"
+        "        return X @ self.params['W'] if y is None else (0.0, {'W': np.ones((2, 2))})\n"
+        "data = {'X_train': np.eye(2), 'y_train': np.array([0, 1]), 'X_val': np.eye(2), 'y_val': np.array([0, 1])}\n"
+        "Solver(Model(), data, update_rule='sgd_momentum', batch_size=2, num_epochs=3, verbose=False).train()\n"
+        "print(calls)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.stdout.splitlines() == [
+        "relu_forward is written in two_layer_net.ipynb: run the cell that defines it there"] * 2 + \
+        ["[(2, 2), (2, 2), (2, 2)]"], result.stderr
+
+
+@pytest.mark.parametrize("assignment", [a.name for a in assignments()])
+def test_requirements_list_what_the_release_imports(repo_root, assignment):
+    from cs231n_lib.grading.requirements import third_party_imports
+
+    spec = next(a for a in assignments() if a.name == assignment)
+    folder = repo_root / "release" / assignment
+    listed = {line.split(">")[0].split("<")[0].split("=")[0]
+              for line in (folder / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")}
+    imported = third_party_imports(folder, spec.notebooks)
+    assert {"numpy", "matplotlib"} <= imported and "tqdm" not in imported  # Solver prints its own progress
+    assert {"nbgrader", "jupyterlab", "numpy", "matplotlib"} <= listed
+    assert ("scikit-learn" in listed) == ("sklearn" in imported)
+
+
+def test_requirements_refuse_an_unlisted_import(repo_root, tmp_path):
+    from cs231n_lib.grading.requirements import UnlistedImport, requirements_text
+
+    shutil.copytree(repo_root / "release" / "knn", tmp_path / "knn")
+    helpers = tmp_path / "knn" / STUDENT_PACKAGE / "__init__.py"
+    helpers.write_text("import pandas\n" + helpers.read_text())
+    with pytest.raises(UnlistedImport, match="knn imports pandas"):
+        requirements_text("knn", tmp_path / "knn")
 
 
 def test_student_package_rejects_an_unclosed_solution_region():

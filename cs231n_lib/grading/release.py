@@ -10,6 +10,7 @@ import nbformat
 
 from .course import STUDENT_PACKAGE, get_assignment
 from .nbgrader_runner import run_nbgrader
+from .requirements import requirements_text
 from .student_package import build_student_package
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
@@ -57,4 +58,6 @@ def release(course_root: Path, assignment: str, environment: dict[str, str] | No
             cell.source = clean_solution_source(cell.source)
         nbformat.write(notebook, path)
         written += [release_dir / f"{notebook_name}.ipynb", path]
+    for directory in (release_dir, solution_dir):
+        (directory / "requirements.txt").write_text(requirements_text(assignment, directory))
     return written

@@ -23,13 +23,7 @@ def affine_relu_forward(x, w, b):
     - out: output of the ReLU, of shape (N, M)
     - cache: (fc_cache, relu_cache), the caches of affine_forward and relu_forward
     """
-    out, cache = None, None
-    ###########################################################################
-    # TODO: Call affine_forward, then relu_forward.                           #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    raise NotImplementedError("affine_relu_forward is written in a later assignment (two_layer_net)")
 
 
 def affine_relu_backward(dout, cache):
@@ -44,13 +38,7 @@ def affine_relu_backward(dout, cache):
     - dw: gradient with respect to w, of shape (D, M)
     - db: gradient with respect to b, of shape (M,)
     """
-    dx, dw, db = None, None, None
-    ###########################################################################
-    # TODO: Call relu_backward, then affine_backward.                         #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dw, db
+    raise NotImplementedError("affine_relu_backward is written in a later assignment (two_layer_net)")
 
 
 # ---- Convolution and pooling (convnet) ----

@@ -49,22 +49,7 @@ def sgd_momentum(w, dw, config=None):
     - velocity: an array of the same shape as w and dw holding a moving average
       of the gradients (zeros if absent)
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    v = config.get("velocity", np.zeros_like(w))
-
-    next_w = None
-    ###########################################################################
-    # TODO: Implement the momentum update. Store the updated weights in      #
-    # next_w and the updated velocity in v.                                   #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    config["velocity"] = v
-
-    return next_w, config
+    raise NotImplementedError("sgd_momentum is written in a later assignment (two_layer_net)")
 
 
 def rmsprop(w, dw, config=None):
@@ -81,22 +66,7 @@ def rmsprop(w, dw, config=None):
     - cache: moving average of second moments of the gradients, of the shape of w
       (zeros if absent)
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("cache", np.zeros_like(w))
-
-    next_w = None
-    ###########################################################################
-    # TODO: Implement the RMSprop update formula, storing the next value of  #
-    # w in next_w and the new moving average in config["cache"].              #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return next_w, config
+    raise NotImplementedError("rmsprop is written in a later assignment (two_layer_net)")
 
 
 def adam(w, dw, config=None):
@@ -116,23 +86,4 @@ def adam(w, dw, config=None):
     - v: moving average of the squared gradient, of the shape of w (zeros if absent)
     - t: iteration number (0 if absent)
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-3)
-    config.setdefault("beta1", 0.9)
-    config.setdefault("beta2", 0.999)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
-
-    next_w = None
-    ###########################################################################
-    # TODO: Implement the Adam update formula, storing the next value of w in #
-    # next_w and the new m, v and t in config. Increment t before you use it, #
-    # so that your results match the reference (as in the original paper).    #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return next_w, config
+    raise NotImplementedError("adam is written in a later assignment (two_layer_net)")

@@ -33,15 +33,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     - next_h: next hidden state, of shape (N, H)
     - cache: what rnn_step_backward needs (your choice, e.g. (x, prev_h, Wx, Wh, next_h))
     """
-    next_h, cache = None, None
-    ##############################################################################
-    # TODO: Implement a single forward step of the vanilla RNN. Store the next   #
-    # hidden state and anything you need for the backward pass in next_h and    #
-    # cache.                                                                     #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return next_h, cache
+    raise NotImplementedError("rnn_step_forward is written in a later assignment (rnn_captioning)")
 
 
 def rnn_step_backward(dnext_h, cache):
@@ -58,14 +50,7 @@ def rnn_step_backward(dnext_h, cache):
     - dWh: gradient with respect to the hidden-to-hidden weights, of shape (H, H)
     - db: gradient with respect to the biases, of shape (H,)
     """
-    dx, dprev_h, dWx, dWh, db = None, None, None, None, None
-    ##############################################################################
-    # TODO: Implement the backward pass of a single step of the vanilla RNN.    #
-    # HINT: the derivative of tanh(z) is 1 - tanh(z)**2, and tanh(z) is next_h. #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dprev_h, dWx, dWh, db
+    raise NotImplementedError("rnn_step_backward is written in a later assignment (rnn_captioning)")
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
@@ -82,15 +67,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - h: hidden states for the entire timeseries, of shape (N, T, H)
     - cache: what rnn_backward needs
     """
-    h, cache = None, None
-    ##############################################################################
-    # TODO: Implement the forward pass of a vanilla RNN on a sequence of data.  #
-    # You may use the rnn_step_forward function you defined above; one loop    #
-    # over the T timesteps is expected.                                          #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return h, cache
+    raise NotImplementedError("rnn_forward is written in a later assignment (rnn_captioning)")
 
 
 def rnn_backward(dh, cache):
@@ -109,15 +86,7 @@ def rnn_backward(dh, cache):
     - dWh: gradient of the hidden-to-hidden weights, of shape (H, H)
     - db: gradient of the biases, of shape (H,)
     """
-    dx, dh0, dWx, dWh, db = None, None, None, None, None
-    ##############################################################################
-    # TODO: Implement the backward pass of a vanilla RNN running on a sequence. #
-    # You may use the rnn_step_backward function you defined above; loop over  #
-    # the timesteps from last to first.                                          #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dh0, dWx, dWh, db
+    raise NotImplementedError("rnn_backward is written in a later assignment (rnn_captioning)")
 
 
 def word_embedding_forward(x, W):
@@ -131,14 +100,7 @@ def word_embedding_forward(x, W):
     - out: of shape (N, T, D), the word vectors of all the input words
     - cache: what word_embedding_backward needs
     """
-    out, cache = None, None
-    ##############################################################################
-    # TODO: Implement the forward pass for word embeddings, without loops.     #
-    # HINT: this can be done in one line using numpy's array indexing.         #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    raise NotImplementedError("word_embedding_forward is written in a later assignment (rnn_captioning)")
 
 
 def word_embedding_backward(dout, cache):
@@ -154,14 +116,7 @@ def word_embedding_backward(dout, cache):
     Returns:
     - dW: gradient of the word embedding matrix, of shape (V, D)
     """
-    dW = None
-    ##############################################################################
-    # TODO: Implement the backward pass for word embeddings, without loops.    #
-    # HINT: look up np.add.at.                                                   #
-    ##############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dW
+    raise NotImplementedError("word_embedding_backward is written in a later assignment (rnn_captioning)")
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
@@ -185,14 +140,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     - next_c: next cell state, of shape (N, H)
     - cache: what lstm_step_backward needs
     """
-    next_h, next_c, cache = None, None, None
-    #############################################################################
-    # TODO: Implement the forward pass for a single timestep of an LSTM. Use   #
-    # the numerically stable sigmoid implementation above.                     #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return next_h, next_c, cache
+    raise NotImplementedError("lstm_step_forward is written in a later assignment (rnn_captioning)")
 
 
 def lstm_step_backward(dnext_h, dnext_c, cache):
@@ -211,15 +159,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     - dWh: gradient of the hidden-to-hidden weights, of shape (H, 4H)
     - db: gradient of the biases, of shape (4H,)
     """
-    dx, dprev_h, dprev_c, dWx, dWh, db = None, None, None, None, None, None
-    #############################################################################
-    # TODO: Implement the backward pass for a single timestep of an LSTM.      #
-    # HINT: for sigmoid and tanh you can compute the local derivative in terms #
-    # of the output value of the nonlinearity.                                  #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dprev_h, dprev_c, dWx, dWh, db
+    raise NotImplementedError("lstm_step_backward is written in a later assignment (rnn_captioning)")
 
 
 def lstm_forward(x, h0, Wx, Wh, b):
@@ -238,16 +178,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - h: hidden states for all timesteps of all sequences, of shape (N, T, H)
     - cache: what lstm_backward needs
     """
-    h, cache = None, None
-    #############################################################################
-    # TODO: Implement the forward pass for an LSTM over an entire timeseries.  #
-    # You may use the lstm_step_forward function you just defined. (For speed, #
-    # the input products x Wx of all timesteps can be computed before the     #
-    # loop, in one matrix product; only prev_h Wh depends on the loop.)        #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return h, cache
+    raise NotImplementedError("lstm_forward is written in a later assignment (rnn_captioning)")
 
 
 def lstm_backward(dh, cache):
@@ -265,16 +196,7 @@ def lstm_backward(dh, cache):
     - dWh: gradient of the hidden-to-hidden weights, of shape (H, 4H)
     - db: gradient of the biases, of shape (4H,)
     """
-    dx, dh0, dWx, dWh, db = None, None, None, None, None
-    #############################################################################
-    # TODO: Implement the backward pass for an LSTM over an entire timeseries. #
-    # You may use the lstm_step_backward function you just defined. (For      #
-    # speed, keep every timestep's gate gradients and compute dx, dWx, dWh and #
-    # db after the loop, each in one matrix product.)                           #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dh0, dWx, dWh, db
+    raise NotImplementedError("lstm_backward is written in a later assignment (rnn_captioning)")
 
 
 def temporal_affine_forward(x, w, b):

@@ -455,15 +455,9 @@ def conv_forward_naive(x, w, b, conv_param):
       W' = 1 + (W + 2 * pad - WW) // stride
     - cache: (x, w, b, conv_param)
     """
-    out = None
-    ###########################################################################
-    # TODO: Implement the convolutional forward pass. Loops over the output  #
-    # positions are fine here. Hint: np.pad pads a copy of x.                #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, w, b, conv_param)
-    return out, cache
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("conv_forward_naive", "convnet.ipynb")(x, w, b, conv_param)
 
 
 def conv_backward_naive(dout, cache):
@@ -478,14 +472,9 @@ def conv_backward_naive(dout, cache):
     - dw: gradient with respect to w, of shape (F, C, HH, WW)
     - db: gradient with respect to b, of shape (F,)
     """
-    dx, dw, db = None, None, None
-    ###########################################################################
-    # TODO: Implement the convolutional backward pass. Loops over the output #
-    # positions are fine here. Where windows overlap, gradients add up.      #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dw, db
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("conv_backward_naive", "convnet.ipynb")(dout, cache)
 
 
 def max_pool_forward_naive(x, pool_param):
@@ -506,15 +495,9 @@ def max_pool_forward_naive(x, pool_param):
       W' = 1 + (W - pool_width) // stride
     - cache: (x, pool_param)
     """
-    out = None
-    ###########################################################################
-    # TODO: Implement the max pooling forward pass. Loops over the output    #
-    # positions are fine here.                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, pool_param)
-    return out, cache
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("max_pool_forward_naive", "convnet.ipynb")(x, pool_param)
 
 
 def max_pool_backward_naive(dout, cache):
@@ -532,14 +515,9 @@ def max_pool_backward_naive(dout, cache):
     Returns:
     - dx: gradient with respect to x, of shape (N, C, H, W)
     """
-    dx = None
-    ###########################################################################
-    # TODO: Implement the max pooling backward pass. Loops over the output   #
-    # positions are fine here.                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("max_pool_backward_naive", "convnet.ipynb")(dout, cache)
 
 
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
@@ -564,16 +542,9 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     - out: output data, of shape (N, C, H, W)
     - cache: the cache of batchnorm_forward, for spatial_batchnorm_backward
     """
-    out, cache = None, None
-    ###########################################################################
-    # TODO: Implement the forward pass for spatial batch normalization.      #
-    # HINT: You can implement spatial batch normalization by calling the     #
-    # vanilla version of batch normalization you implemented above.         #
-    # Your implementation should be very short; ours is less than five lines.#
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("spatial_batchnorm_forward", "convnet.ipynb")(x, gamma, beta, bn_param)
 
 
 def spatial_batchnorm_backward(dout, cache):
@@ -588,15 +559,9 @@ def spatial_batchnorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter, of shape (C,)
     - dbeta: gradient with respect to the shift parameter, of shape (C,)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass for spatial batch normalization.     #
-    # HINT: You can implement spatial batch normalization by calling the     #
-    # vanilla version of batch normalization you implemented above.         #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("spatial_batchnorm_backward", "convnet.ipynb")(dout, cache)
 
 
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
@@ -623,18 +588,9 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     - cache: (x_hat, std, gamma, G): the normalized data (N, C, H, W), the
       standard deviations sqrt(var + eps) of the groups (N, G, 1, 1, 1), gamma and G
     """
-    out, cache = None, None
-    eps = gn_param.get("eps", 1e-5)
-    ###########################################################################
-    # TODO: Implement the forward pass for spatial group normalization.      #
-    # This will be extremely similar to the layer norm implementation.       #
-    # In particular, think about how you could transform the matrix so that  #
-    # the bulk of the code is similar to both train-time batch normalization #
-    # and layer normalization!                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("spatial_groupnorm_forward", "convnet.ipynb")(x, gamma, beta, G, gn_param)
 
 
 def spatial_groupnorm_backward(dout, cache):
@@ -649,11 +605,6 @@ def spatial_groupnorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter, of shape (1, C, 1, 1)
     - dbeta: gradient with respect to the shift parameter, of shape (1, C, 1, 1)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass for spatial group normalization.     #
-    # This will be extremely similar to the layer norm implementation.       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("spatial_groupnorm_backward", "convnet.ipynb")(dout, cache)

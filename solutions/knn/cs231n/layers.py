@@ -23,15 +23,7 @@ def affine_forward(x, w, b):
     - out: output, of shape (N, M)
     - cache: (x, w, b), for affine_backward
     """
-    out = None
-    ###########################################################################
-    # TODO: Compute the forward pass. Flatten each example of x into a row;  #
-    # do not change x itself. Store the result in out.                       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, w, b)
-    return out, cache
+    raise NotImplementedError("affine_forward is written in a later assignment (two_layer_net)")
 
 
 def affine_backward(dout, cache):
@@ -49,14 +41,7 @@ def affine_backward(dout, cache):
     - dw: gradient with respect to w, of shape (D, M)
     - db: gradient with respect to b, of shape (M,)
     """
-    x, w, b = cache
-    dx, dw, db = None, None, None
-    ###########################################################################
-    # TODO: Implement the affine backward pass.                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dw, db
+    raise NotImplementedError("affine_backward is written in a later assignment (two_layer_net)")
 
 
 def relu_forward(x):
@@ -69,14 +54,7 @@ def relu_forward(x):
     - out: output, of the same shape as x
     - cache: x, for relu_backward
     """
-    out = None
-    ###########################################################################
-    # TODO: Implement the ReLU forward pass without changing x.              #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = x
-    return out, cache
+    raise NotImplementedError("relu_forward is written in a later assignment (two_layer_net)")
 
 
 def relu_backward(dout, cache):
@@ -91,13 +69,7 @@ def relu_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, of the same shape as x
     """
-    dx, x = None, cache
-    ###########################################################################
-    # TODO: Implement the ReLU backward pass.                                 #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx
+    raise NotImplementedError("relu_backward is written in a later assignment (two_layer_net)")
 
 
 def svm_loss(x, y):
@@ -113,13 +85,7 @@ def svm_loss(x, y):
     - loss: scalar
     - dx: gradient of the loss with respect to x, of shape (N, C)
     """
-    loss, dx = None, None
-    ###########################################################################
-    # TODO: Compute the loss and its gradient without any Python loop.       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return loss, dx
+    raise NotImplementedError("svm_loss is written in a later assignment (two_layer_net)")
 
 
 def softmax_loss(x, y):
@@ -137,13 +103,7 @@ def softmax_loss(x, y):
     - loss: scalar
     - dx: gradient of the loss with respect to x, of shape (N, C)
     """
-    loss, dx = None, None
-    ###########################################################################
-    # TODO: Compute the loss and its gradient without any Python loop.       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return loss, dx
+    raise NotImplementedError("softmax_loss is written in a later assignment (two_layer_net)")
 
 
 # ---- Normalization and dropout (batchnorm_dropout) ----
@@ -180,42 +140,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
       the normalized data (N, D), the centered data x - mean (N, D), the standard deviations
       sqrt(var + eps) (D,) and gamma (D,); None in test mode
     """
-    mode = bn_param["mode"]
-    eps = bn_param.get("eps", 1e-5)
-    momentum = bn_param.get("momentum", 0.9)
-
-    N, D = x.shape
-    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
-    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
-
-    out, cache = None, None
-    if mode == "train":
-        #######################################################################
-        # TODO: Implement the training-time forward pass of batch norm. Use  #
-        # the minibatch statistics to compute the mean and (biased) variance, #
-        # normalize the data with them, then scale and shift it by gamma and  #
-        # beta. Store the output in out and what the backward pass needs in   #
-        # cache. Update running_mean and running_var with the momentum as in  #
-        # the formulas above.                                                 #
-        #######################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    elif mode == "test":
-        #######################################################################
-        # TODO: Implement the test-time forward pass of batch norm: normalize #
-        # x with the running mean and variance, then scale and shift it by    #
-        # gamma and beta. Store the result in out.                            #
-        #######################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    else:
-        raise ValueError(f'Invalid forward batchnorm mode "{mode}"')
-
-    # Store the updated running means back into bn_param
-    bn_param["running_mean"] = running_mean
-    bn_param["running_var"] = running_var
-
-    return out, cache
+    raise NotImplementedError("batchnorm_forward is written in a later assignment (batchnorm_dropout)")
 
 
 def batchnorm_backward(dout, cache):
@@ -234,14 +159,7 @@ def batchnorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter gamma, of shape (D,)
     - dbeta: gradient with respect to the shift parameter beta, of shape (D,)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass of batch normalization, one node of  #
-    # the computational graph at a time.                                      #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    raise NotImplementedError("batchnorm_backward is written in a later assignment (batchnorm_dropout)")
 
 
 def batchnorm_backward_alt(dout, cache):
@@ -253,14 +171,7 @@ def batchnorm_backward_alt(dout, cache):
 
     Inputs / outputs: same as batchnorm_backward
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass of batch normalization with the      #
-    # simplified expression for dx; no intermediate graph nodes.              #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    raise NotImplementedError("batchnorm_backward_alt is written in a later assignment (batchnorm_dropout)")
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
@@ -282,17 +193,7 @@ def layernorm_forward(x, gamma, beta, ln_param):
     - out: of shape (N, D)
     - cache: what layernorm_backward needs
     """
-    out, cache = None, None
-    eps = ln_param.get("eps", 1e-5)
-    ###########################################################################
-    # TODO: Implement the forward pass of layer normalization. Normalize     #
-    # each example over its features (axis 1), then scale and shift. Hint:   #
-    # it is batch normalization of the transposed data, with the per-feature #
-    # gamma and beta applied afterwards.                                      #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    raise NotImplementedError("layernorm_forward is written in a later assignment (batchnorm_dropout)")
 
 
 def layernorm_backward(dout, cache):
@@ -307,14 +208,7 @@ def layernorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter gamma, of shape (D,)
     - dbeta: gradient with respect to the shift parameter beta, of shape (D,)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass of layer normalization. Hint: your   #
-    # batch norm backward, transposed, does most of it.                       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    raise NotImplementedError("layernorm_backward is written in a later assignment (batchnorm_dropout)")
 
 
 def dropout_forward(x, dropout_param):
@@ -338,34 +232,7 @@ def dropout_forward(x, dropout_param):
     - cache: (dropout_param, mask); in training mode mask is the array that
       multiplied x (0 for dropped units, 1 / p for kept ones), in test mode None
     """
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-
-    mask = None
-    out = None
-
-    if mode == "train":
-        #######################################################################
-        # TODO: Implement training-phase forward pass for inverted dropout.   #
-        # Draw the mask as (np.random.rand(*x.shape) < p) / p, so that a      #
-        # seeded mask is the same as everyone's. Store it in mask.            #
-        #######################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    elif mode == "test":
-        #######################################################################
-        # TODO: Implement the test phase forward pass for inverted dropout.   #
-        #######################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    else:
-        raise ValueError(f'Invalid forward dropout mode "{mode}"')
-
-    cache = (dropout_param, mask)
-    out = out.astype(x.dtype, copy=False)
-
-    return out, cache
+    raise NotImplementedError("dropout_forward is written in a later assignment (batchnorm_dropout)")
 
 
 def dropout_backward(dout, cache):
@@ -378,19 +245,7 @@ def dropout_backward(dout, cache):
     Returns:
     - dx: gradient with respect to the input x, of the same shape and dtype as dout
     """
-    dropout_param, mask = cache
-    mode = dropout_param["mode"]
-
-    dx = None
-    if mode == "train":
-        #######################################################################
-        # TODO: Implement training phase backward pass for inverted dropout   #
-        #######################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    elif mode == "test":
-        dx = dout
-    return dx.astype(dout.dtype, copy=False)
+    raise NotImplementedError("dropout_backward is written in a later assignment (batchnorm_dropout)")
 
 # ---- Convolution and pooling (convnet) ----
 
@@ -422,15 +277,7 @@ def conv_forward_naive(x, w, b, conv_param):
       W' = 1 + (W + 2 * pad - WW) // stride
     - cache: (x, w, b, conv_param)
     """
-    out = None
-    ###########################################################################
-    # TODO: Implement the convolutional forward pass. Loops over the output  #
-    # positions are fine here. Hint: np.pad pads a copy of x.                #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, w, b, conv_param)
-    return out, cache
+    raise NotImplementedError("conv_forward_naive is written in a later assignment (convnet)")
 
 
 def conv_backward_naive(dout, cache):
@@ -445,14 +292,7 @@ def conv_backward_naive(dout, cache):
     - dw: gradient with respect to w, of shape (F, C, HH, WW)
     - db: gradient with respect to b, of shape (F,)
     """
-    dx, dw, db = None, None, None
-    ###########################################################################
-    # TODO: Implement the convolutional backward pass. Loops over the output #
-    # positions are fine here. Where windows overlap, gradients add up.      #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dw, db
+    raise NotImplementedError("conv_backward_naive is written in a later assignment (convnet)")
 
 
 def max_pool_forward_naive(x, pool_param):
@@ -473,15 +313,7 @@ def max_pool_forward_naive(x, pool_param):
       W' = 1 + (W - pool_width) // stride
     - cache: (x, pool_param)
     """
-    out = None
-    ###########################################################################
-    # TODO: Implement the max pooling forward pass. Loops over the output    #
-    # positions are fine here.                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, pool_param)
-    return out, cache
+    raise NotImplementedError("max_pool_forward_naive is written in a later assignment (convnet)")
 
 
 def max_pool_backward_naive(dout, cache):
@@ -499,14 +331,7 @@ def max_pool_backward_naive(dout, cache):
     Returns:
     - dx: gradient with respect to x, of shape (N, C, H, W)
     """
-    dx = None
-    ###########################################################################
-    # TODO: Implement the max pooling backward pass. Loops over the output   #
-    # positions are fine here.                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx
+    raise NotImplementedError("max_pool_backward_naive is written in a later assignment (convnet)")
 
 
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
@@ -531,16 +356,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     - out: output data, of shape (N, C, H, W)
     - cache: the cache of batchnorm_forward, for spatial_batchnorm_backward
     """
-    out, cache = None, None
-    ###########################################################################
-    # TODO: Implement the forward pass for spatial batch normalization.      #
-    # HINT: You can implement spatial batch normalization by calling the     #
-    # vanilla version of batch normalization you implemented above.         #
-    # Your implementation should be very short; ours is less than five lines.#
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    raise NotImplementedError("spatial_batchnorm_forward is written in a later assignment (convnet)")
 
 
 def spatial_batchnorm_backward(dout, cache):
@@ -555,15 +371,7 @@ def spatial_batchnorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter, of shape (C,)
     - dbeta: gradient with respect to the shift parameter, of shape (C,)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass for spatial batch normalization.     #
-    # HINT: You can implement spatial batch normalization by calling the     #
-    # vanilla version of batch normalization you implemented above.         #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    raise NotImplementedError("spatial_batchnorm_backward is written in a later assignment (convnet)")
 
 
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
@@ -590,18 +398,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     - cache: (x_hat, std, gamma, G): the normalized data (N, C, H, W), the
       standard deviations sqrt(var + eps) of the groups (N, G, 1, 1, 1), gamma and G
     """
-    out, cache = None, None
-    eps = gn_param.get("eps", 1e-5)
-    ###########################################################################
-    # TODO: Implement the forward pass for spatial group normalization.      #
-    # This will be extremely similar to the layer norm implementation.       #
-    # In particular, think about how you could transform the matrix so that  #
-    # the bulk of the code is similar to both train-time batch normalization #
-    # and layer normalization!                                               #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return out, cache
+    raise NotImplementedError("spatial_groupnorm_forward is written in a later assignment (convnet)")
 
 
 def spatial_groupnorm_backward(dout, cache):
@@ -616,11 +413,4 @@ def spatial_groupnorm_backward(dout, cache):
     - dgamma: gradient with respect to the scale parameter, of shape (1, C, 1, 1)
     - dbeta: gradient with respect to the shift parameter, of shape (1, C, 1, 1)
     """
-    dx, dgamma, dbeta = None, None, None
-    ###########################################################################
-    # TODO: Implement the backward pass for spatial group normalization.     #
-    # This will be extremely similar to the layer norm implementation.       #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, dgamma, dbeta
+    raise NotImplementedError("spatial_groupnorm_backward is written in a later assignment (convnet)")

@@ -44,14 +44,7 @@ def sample_noise(batch_size, dim, seed=None):
     Returns:
     - noise: array of shape (batch_size, dim), entries uniform in [-1, 1]
     """
-    noise = None
-    ###########################################################################
-    # TODO: Draw uniform random numbers in [0, 1) (e.g. rand(batch_size, dim) #
-    # of the random state described above) and map them to [-1, 1].          #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return noise
+    raise NotImplementedError("sample_noise is written in a later assignment (gan)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -69,11 +62,7 @@ def leaky_relu_forward(x, alpha=0.01):
     - out: output, of the same shape as x
     - cache: (x, alpha), for leaky_relu_backward
     """
-    out = None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = (x, alpha)
-    return out, cache
+    raise NotImplementedError("leaky_relu_forward is written in a later assignment (gan)")
 
 
 def leaky_relu_backward(dout, cache):
@@ -86,11 +75,7 @@ def leaky_relu_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, of the shape of x
     """
-    x, alpha = cache
-    dx = None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx
+    raise NotImplementedError("leaky_relu_backward is written in a later assignment (gan)")
 
 
 def tanh_forward(x):
@@ -103,11 +88,7 @@ def tanh_forward(x):
     - out: tanh(x), of the same shape as x, in (-1, 1)
     - cache: out, for tanh_backward (the derivative is 1 - out**2)
     """
-    out = None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    cache = out
-    return out, cache
+    raise NotImplementedError("tanh_forward is written in a later assignment (gan)")
 
 
 def tanh_backward(dout, cache):
@@ -120,11 +101,7 @@ def tanh_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, of the shape of dout
     """
-    out = cache
-    dx = None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx
+    raise NotImplementedError("tanh_backward is written in a later assignment (gan)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -147,15 +124,7 @@ def bce_loss(logits, targets):
     - loss: float, the mean over all entries
     - dlogits: gradient of loss with respect to logits, of the shape of logits
     """
-    loss, dlogits = None, None
-    ###########################################################################
-    # TODO: Write the loss so that no exp() can overflow: it equals           #
-    # max(s, 0) - s * t + log(1 + exp(-|s|)). Its derivative is               #
-    # sigma(s) - t; compute sigma(s) without overflow too. Average both.      #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return float(loss), dlogits
+    raise NotImplementedError("bce_loss is written in a later assignment (gan)")
 
 
 def discriminator_loss(logits_real, logits_fake):
@@ -172,10 +141,7 @@ def discriminator_loss(logits_real, logits_fake):
     - dlogits_real: of shape (N,)
     - dlogits_fake: of shape (N,)
     """
-    loss, dlogits_real, dlogits_fake = None, None, None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return loss, dlogits_real, dlogits_fake
+    raise NotImplementedError("discriminator_loss is written in a later assignment (gan)")
 
 
 def generator_loss(logits_fake):
@@ -188,10 +154,7 @@ def generator_loss(logits_fake):
     - loss: float, bce(logits_fake, 1)
     - dlogits_fake: of shape (N,)
     """
-    loss, dlogits_fake = None, None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return loss, dlogits_fake
+    raise NotImplementedError("generator_loss is written in a later assignment (gan)")
 
 
 def ls_discriminator_loss(scores_real, scores_fake):
@@ -206,10 +169,7 @@ def ls_discriminator_loss(scores_real, scores_fake):
     - dscores_real: of shape (N,)
     - dscores_fake: of shape (N,)
     """
-    loss, dscores_real, dscores_fake = None, None, None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return float(loss), dscores_real, dscores_fake
+    raise NotImplementedError("ls_discriminator_loss is written in a later assignment (gan)")
 
 
 def ls_generator_loss(scores_fake):
@@ -222,10 +182,7 @@ def ls_generator_loss(scores_fake):
     - loss: float
     - dscores_fake: of shape (N,)
     """
-    loss, dscores_fake = None, None
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return float(loss), dscores_fake
+    raise NotImplementedError("ls_generator_loss is written in a later assignment (gan)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -278,14 +235,7 @@ def discriminator_forward(x, params):
     - logits: of shape (N,)
     - cache: the layers' caches, for discriminator_backward
     """
-    logits, cache = None, None
-    ###########################################################################
-    # TODO: Use affine_forward and leaky_relu_forward; flatten the last      #
-    # layer's (N, 1) output to (N,).                                         #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return logits, cache
+    raise NotImplementedError("discriminator_forward is written in a later assignment (gan)")
 
 
 def discriminator_backward(dlogits, cache):
@@ -299,10 +249,7 @@ def discriminator_backward(dlogits, cache):
     - dx: gradient with respect to the images x, of shape (N, D) (the generator trains through it)
     - grads: {"W1", "b1", "W2", "b2", "W3", "b3"}, each of its parameter's shape
     """
-    dx, grads = None, {}
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dx, grads
+    raise NotImplementedError("discriminator_backward is written in a later assignment (gan)")
 
 
 def generator_forward(z, params):
@@ -316,13 +263,7 @@ def generator_forward(z, params):
     - images: of shape (N, D), values in (-1, 1)
     - cache: the layers' caches, for generator_backward
     """
-    images, cache = None, None
-    ###########################################################################
-    # TODO: Use affine_forward, relu_forward and tanh_forward.                #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return images, cache
+    raise NotImplementedError("generator_forward is written in a later assignment (gan)")
 
 
 def generator_backward(dimages, cache):
@@ -336,10 +277,7 @@ def generator_backward(dimages, cache):
     - dz: gradient with respect to the noise z, of shape (N, noise_dim)
     - grads: {"W1", "b1", "W2", "b2", "W3", "b3"}, each of its parameter's shape
     """
-    dz, grads = None, {}
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return dz, grads
+    raise NotImplementedError("generator_backward is written in a later assignment (gan)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -371,18 +309,7 @@ def gan_train_step(x_real, z_d, z_g, D_params, G_params, D_configs, G_configs, l
     - d_loss: float, the discriminator's loss before its update
     - g_loss: float, the generator's loss (with the updated D) before its update
     """
-    if loss not in ("vanilla", "ls"):
-        raise ValueError(f"loss must be 'vanilla' or 'ls', not {loss!r}")
-    d_loss_fn = discriminator_loss if loss == "vanilla" else ls_discriminator_loss
-    g_loss_fn = generator_loss if loss == "vanilla" else ls_generator_loss
-    d_loss, g_loss = None, None
-    ###########################################################################
-    # TODO: Implement the two steps. Update each parameter k with Adam:       #
-    # D_params[k], D_configs[k] = adam(D_params[k], grads[k], D_configs[k])   #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return d_loss, g_loss
+    raise NotImplementedError("gan_train_step is written in a later assignment (gan)")
 
 
 def train_gan(X, D_params, G_params, loss="vanilla", num_iterations=1000, batch_size=128,
@@ -409,19 +336,7 @@ def train_gan(X, D_params, G_params, loss="vanilla", num_iterations=1000, batch_
     - "d_loss", "g_loss": lists of the num_iterations losses returned by gan_train_step
     - "samples": dict {iteration: images of shape (num_samples, D)}, iteration counting from 1
     """
-    history = {"d_loss": [], "g_loss": [], "samples": {}}
-    noise_dim = G_params["W1"].shape[0]
-    fixed_noise = sample_noise(num_samples, noise_dim, seed=seed)
-    D_configs = adam_configs(D_params, learning_rate, beta1)
-    G_configs = adam_configs(G_params, learning_rate, beta1)
-    if seed is not None:
-        np.random.seed(seed)
-    ###########################################################################
-    # TODO: The training loop, filling history as described above.           #
-    ###########################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return history
+    raise NotImplementedError("train_gan is written in a later assignment (gan)")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Course package for the two_layer_net assignment.
 
 Helpers (data loading, gradient checking, plotting) and the code you wrote in
-earlier assignments. Functions you implement in this or a later assignment
-are stubs that raise NotImplementedError; the notebooks define them.
+earlier assignments. The units of this assignment are written in its notebook,
+where they are graded; their copies here call the notebook's definitions. Units
+of later assignments raise NotImplementedError.
 """

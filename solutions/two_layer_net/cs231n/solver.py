@@ -23,12 +23,30 @@ at every epoch.
 
 import math
 import pickle
-import sys
+import time
 
 import numpy as np
-from tqdm import tqdm
 
 from . import optim
+
+
+class ProgressLine:
+    """One line, rewritten in place about twice a second, saying how far training is."""
+
+    def __init__(self, total):
+        self.total, self.done = total, 0
+        self.started = self.shown = time.perf_counter()
+
+    def update(self, status):
+        self.done += 1
+        now = time.perf_counter()
+        if now - self.shown >= 0.5 or self.done == self.total:
+            self.shown = now
+            print(f"\rtraining: {self.done}/{self.total} iterations in {now - self.started:.1f} s; {status}",
+                  end="", flush=True)
+
+    def close(self):
+        print()
 
 
 class Solver:
@@ -187,7 +205,7 @@ class Solver:
         num_iterations = self.num_epochs * iterations_per_epoch
         bar = None
         if self.verbose and self.progress_bar:
-            bar = tqdm(total=num_iterations, desc="training", unit="it", file=sys.stdout, mininterval=0.5)
+            bar = ProgressLine(num_iterations)
         printing = self.verbose and not self.progress_bar
 
         for t in range(num_iterations):
@@ -234,9 +252,8 @@ class Solver:
                     self.best_params = {k: v.copy() for k, v in self.model.params.items()}
 
             if bar is not None:
-                bar.set_postfix_str(f"loss {loss:.3f}, train acc {self.train_acc_history[-1]:.3f}, "
-                                    f"val acc {self.val_acc_history[-1]:.3f}", refresh=False)
-                bar.update()
+                bar.update(f"loss {loss:.3f}, train acc {self.train_acc_history[-1]:.3f}, "
+                           f"val acc {self.val_acc_history[-1]:.3f}")
 
         if bar is not None:
             bar.close()

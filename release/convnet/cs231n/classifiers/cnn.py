@@ -31,29 +31,9 @@ class ThreeLayerConvNet:
         - reg: scalar giving the L2 regularization strength
         - dtype: numpy datatype to use for computation
         """
-        self.params = {}
-        self.reg = reg
-        self.dtype = dtype
-        ############################################################################
-        # TODO: Initialize weights and biases for the three-layer convolutional    #
-        # network. Weights should be initialized from a Gaussian centered at 0.0  #
-        # with standard deviation equal to weight_scale; biases should be         #
-        # initialized to zero. All weights and biases should be stored in the     #
-        #  dictionary self.params. Store weights and biases for the convolutional #
-        # layer using the keys "W1" (F, C, filter_size, filter_size) and "b1"     #
-        # (F,); use keys "W2" and "b2" for the weights and biases of the hidden   #
-        # affine layer, and keys "W3" and "b3" for the weights and biases of the  #
-        # output affine layer. Draw W1, then W2, then W3.                         #
-        #                                                                          #
-        # IMPORTANT: For this assignment, you can assume that the padding         #
-        # and stride of the first convolutional layer are chosen so that          #
-        # **the width and height of the input are preserved**. Take a look at     #
-        # the start of the loss() function to see how that happens.               #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-        for k, v in self.params.items():
-            self.params[k] = v.astype(dtype)
+        # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("ThreeLayerConvNet", "convnet.ipynb").__init__(self, input_dim, num_filters, filter_size, hidden_dim, num_classes, weight_scale, reg, dtype)
 
     def loss(self, X, y=None):
         """Evaluate loss and gradient for the three-layer convolutional network.
@@ -71,45 +51,6 @@ class ThreeLayerConvNet:
         - grads: dictionary with the same keys as self.params, mapping parameter
           names to the gradients of the loss with respect to those parameters
         """
-        W1, b1 = self.params["W1"], self.params["b1"]
-        W2, b2 = self.params["W2"], self.params["b2"]
-        W3, b3 = self.params["W3"], self.params["b3"]
-
-        # pass conv_param to the forward pass for the convolutional layer
-        # Padding and stride chosen to preserve the input spatial size
-        filter_size = W1.shape[2]
-        conv_param = {"stride": 1, "pad": (filter_size - 1) // 2}
-
-        # pass pool_param to the forward pass for the max-pooling layer
-        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
-
-        scores = None
-        ############################################################################
-        # TODO: Implement the forward pass for the three-layer convolutional net, #
-        # computing the class scores for X and storing them in the scores         #
-        # variable.                                                                #
-        #                                                                          #
-        # Remember you can use the functions defined in cs231n/fast_layers.py and #
-        # cs231n/layer_utils.py in your implementation (already imported).        #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        if y is None:
-            return scores
-
-        loss, grads = 0, {}
-        ############################################################################
-        # TODO: Implement the backward pass for the three-layer convolutional net,#
-        # storing the loss and gradients in the loss and grads variables. Compute #
-        # data loss using softmax, and make sure that grads[k] holds the gradients#
-        # for self.params[k]. Don't forget to add L2 regularization!              #
-        #                                                                          #
-        # NOTE: To ensure that your implementation matches ours and you pass the  #
-        # automated tests, make sure that your L2 regularization includes a factor#
-        # of 0.5 to simplify the expression for the gradient.                     #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        return loss, grads
+        # Written and graded in convnet.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("ThreeLayerConvNet", "convnet.ipynb").loss(self, X, y)

@@ -36,45 +36,7 @@ class LinearClassifier:
         Returns:
         - loss_history: list of the minibatch loss at each training iteration
         """
-        num_train, dim = X.shape
-        num_classes = np.max(y) + 1  # assume y takes values 0...K-1 where K is number of classes
-        if self.W is None:
-            # lazily initialize W
-            self.W = 0.001 * np.random.randn(dim, num_classes)
-
-        # Run stochastic gradient descent to optimize W
-        loss_history = []
-        for it in range(num_iters):
-            X_batch = None
-            y_batch = None
-
-            #########################################################################
-            # TODO: sample batch_size elements from the training data and their    #
-            # labels to use in this round of gradient descent. Store them in       #
-            # X_batch, of shape (batch_size, dim), and y_batch, of shape           #
-            # (batch_size,).                                                       #
-            #                                                                       #
-            # Hint: use np.random.choice(num_train, batch_size) to draw the        #
-            # indices; sampling with replacement is faster than without.           #
-            #########################################################################
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-            # evaluate loss and gradient
-            loss, grad = self.loss(X_batch, y_batch, reg)
-            loss_history.append(loss)
-
-            # perform parameter update
-            #########################################################################
-            # TODO: update the weights using the gradient and the learning rate.   #
-            #########################################################################
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-            if verbose and it % 100 == 0:
-                print(f"iteration {it} / {num_iters}: loss {loss:f}")
-
-        return loss_history
+        raise NotImplementedError("LinearClassifier is written in a later assignment (svm_softmax)")
 
     def predict(self, X):
         """Predict labels for data points with the trained weights of this classifier.
@@ -86,13 +48,7 @@ class LinearClassifier:
         - y_pred: predicted labels, an integer array of shape (N,); y_pred[i] is the
           class with the highest score for X[i]
         """
-        y_pred = np.zeros(X.shape[0], dtype=np.int64)
-        ###########################################################################
-        # TODO: implement this method. Store the predicted labels in y_pred.      #
-        ###########################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-        return y_pred
+        raise NotImplementedError("LinearClassifier is written in a later assignment (svm_softmax)")
 
     def loss(self, X_batch, y_batch, reg):
         """Compute the loss function and its derivative; subclasses override this.
@@ -114,10 +70,7 @@ class LinearSVM(LinearClassifier):
 
     def loss(self, X_batch, y_batch, reg):
         """The SVM loss of self.W on the minibatch: what svm_loss_vectorized returns."""
-        loss, dW = None, None
-        # YOUR CODE HERE
-        raise NotImplementedError()
-        return loss, dW
+        raise NotImplementedError("LinearSVM is written in a later assignment (svm_softmax)")
 
 
 class Softmax(LinearClassifier):
@@ -125,7 +78,4 @@ class Softmax(LinearClassifier):
 
     def loss(self, X_batch, y_batch, reg):
         """The softmax loss of self.W on the minibatch: what softmax_loss_vectorized returns."""
-        loss, dW = None, None
-        # YOUR CODE HERE
-        raise NotImplementedError()
-        return loss, dW
+        raise NotImplementedError("Softmax is written in a later assignment (svm_softmax)")

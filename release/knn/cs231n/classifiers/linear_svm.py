@@ -23,42 +23,7 @@ def svm_loss_naive(W, X, y, reg):
     - loss: a float
     - dW: gradient of the loss with respect to W, of shape (D, C)
     """
-    dW = np.zeros(W.shape)  # initialize the gradient as zero
-
-    # compute the loss and the gradient
-    num_classes = W.shape[1]
-    num_train = X.shape[0]
-    loss = 0.0
-    for i in range(num_train):
-        scores = X[i].dot(W)
-        correct_class_score = scores[y[i]]
-        for j in range(num_classes):
-            if j == y[i]:
-                continue
-            margin = scores[j] - correct_class_score + 1  # note delta = 1
-            if margin > 0:
-                loss += margin
-                #############################################################
-                # TODO: add this margin's contribution to the gradient dW.  #
-                #############################################################
-                # YOUR CODE HERE
-                raise NotImplementedError()
-
-    # Right now the loss is a sum over all training examples, but we want it
-    # to be an average instead so we divide by num_train.
-    loss /= num_train
-
-    # Add regularization to the loss.
-    loss += reg * np.sum(W * W)
-
-    #############################################################################
-    # TODO: finish the gradient: average it as the loss was averaged, and add   #
-    # the gradient of the regularization term.                                  #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return loss, dW
+    raise NotImplementedError("svm_loss_naive is written in a later assignment (svm_softmax)")
 
 
 def svm_loss_vectorized(W, X, y, reg):
@@ -66,18 +31,4 @@ def svm_loss_vectorized(W, X, y, reg):
 
     Inputs and outputs are the same as svm_loss_naive.
     """
-    loss = 0.0
-    dW = np.zeros(W.shape)  # initialize the gradient as zero
-
-    #############################################################################
-    # TODO: implement a vectorized version of the structured SVM loss and its   #
-    # gradient, storing the results in loss and dW, without any Python loop.    #
-    #                                                                           #
-    # Hint: instead of computing the gradient from scratch, it may be easier    #
-    # to reuse some of the intermediate values that you used to compute the     #
-    # loss.                                                                     #
-    #############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return loss, dW
+    raise NotImplementedError("svm_loss_vectorized is written in a later assignment (svm_softmax)")

@@ -39,17 +39,7 @@ class TwoLayerNet:
         - weight_scale: standard deviation of the random initialization of the weights
         - reg: strength of the L2 regularization
         """
-        self.params = {}
-        self.reg = reg
-        ############################################################################
-        # TODO: Initialize the weights and biases of the two-layer net. Weights    #
-        # are drawn from a Gaussian centered at 0.0 with standard deviation equal  #
-        # to weight_scale (weight_scale * np.random.randn), biases are zero. Store #
-        # the first layer's in self.params["W1"] (D, H) and self.params["b1"]      #
-        # (H,), the second layer's in "W2" (H, C) and "b2" (C,). Draw W1 first.    #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
+        raise NotImplementedError("TwoLayerNet is written in a later assignment (two_layer_net)")
 
     def loss(self, X, y=None):
         """Compute the loss and gradient for a minibatch of data.
@@ -67,29 +57,7 @@ class TwoLayerNet:
         - grads: dictionary with the same keys as self.params, mapping parameter
           names to the gradients of the loss with respect to those parameters
         """
-        scores = None
-        ############################################################################
-        # TODO: Compute the class scores for X and store them in scores, using    #
-        # affine_relu_forward and affine_forward.                                 #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        # If y is None then we are in test mode so just return scores
-        if y is None:
-            return scores
-
-        loss, grads = 0, {}
-        ############################################################################
-        # TODO: Compute the loss with softmax_loss and the gradients of every     #
-        # parameter, in grads["W1"], grads["b1"], ... Add L2 regularization of    #
-        # the weights (not the biases) with a factor of 0.5, so that the gradient #
-        # of 0.5 * reg * sum(W**2) is simply reg * W.                              #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        return loss, grads
+        raise NotImplementedError("TwoLayerNet is written in a later assignment (two_layer_net)")
 
     def save(self, fname):
         """Save the parameters to the file fname (a .npz archive)."""
@@ -147,47 +115,7 @@ class FullyConnectedNet:
         - seed: if not None, the random seed of the dropout layers (the weights are
           drawn from numpy's global random state, so np.random.seed sets them)
         """
-        if normalization not in (None, "batchnorm", "layernorm"):
-            raise ValueError(f"normalization must be None, 'batchnorm' or 'layernorm', got {normalization!r}")
-        self.normalization = normalization
-        self.use_dropout = dropout_keep_ratio != 1
-        self.reg = reg
-        self.num_layers = 1 + len(hidden_dims)
-        self.dtype = dtype
-        self.params = {}
-
-        ############################################################################
-        # TODO: Initialize the parameters of the network in self.params: weights  #
-        # and biases of the first layer in "W1" and "b1", of the second in "W2"   #
-        # and "b2", and so on. Draw the weights layer by layer, first to last, as #
-        # weight_scale * np.random.randn(fan_in, fan_out); biases are zero.       #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        # With normalization, hidden layer i has a scale gamma{i} (ones) and a shift beta{i} (zeros).
-        if self.normalization is not None:
-            for i, dim in enumerate(hidden_dims, start=1):
-                self.params[f"gamma{i}"] = np.ones(dim)
-                self.params[f"beta{i}"] = np.zeros(dim)
-
-        # Dropout layers share one dropout_param, which says the keep probability and the mode.
-        self.dropout_param = {}
-        if self.use_dropout:
-            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
-            if seed is not None:
-                self.dropout_param["seed"] = seed
-
-        # Each normalization layer keeps its own running statistics in self.bn_params[i].
-        self.bn_params = []
-        if self.normalization == "batchnorm":
-            self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
-        if self.normalization == "layernorm":
-            self.bn_params = [{} for _ in range(self.num_layers - 1)]
-
-        # Cast all parameters to the correct datatype.
-        for name, value in self.params.items():
-            self.params[name] = value.astype(dtype)
+        raise NotImplementedError("FullyConnectedNet is written in a later assignment (two_layer_net)")
 
     def loss(self, X, y=None):
         """Compute the loss and gradient for the fully connected net.
@@ -205,42 +133,7 @@ class FullyConnectedNet:
         - grads: dictionary with the same keys as self.params, mapping parameter
           names to the gradients of the loss with respect to those parameters
         """
-        X = X.astype(self.dtype)
-        mode = "test" if y is None else "train"
-
-        # Batch normalization and dropout behave differently in training and at test time.
-        if self.use_dropout:
-            self.dropout_param["mode"] = mode
-        if self.normalization == "batchnorm":
-            for bn_param in self.bn_params:
-                bn_param["mode"] = mode
-        if self.normalization is not None or self.use_dropout:
-            return self.normalized_loss(X, y)
-
-        scores = None
-        ############################################################################
-        # TODO: Implement the forward pass: L - 1 layers of affine_relu_forward,  #
-        # then affine_forward; store the class scores in scores. Keep each        #
-        # layer's cache for the backward pass.                                     #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        # If test mode return early.
-        if mode == "test":
-            return scores
-
-        loss, grads = 0.0, {}
-        ############################################################################
-        # TODO: Implement the backward pass: compute the loss with softmax_loss,  #
-        # and the gradient of every parameter in grads, under the same names as   #
-        # in self.params. Add L2 regularization of the weights with a factor of   #
-        # 0.5, as in TwoLayerNet.                                                  #
-        ############################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-
-        return loss, grads
+        raise NotImplementedError("FullyConnectedNet is written in a later assignment (two_layer_net)")
 
     def normalized_loss(self, X, y=None):
         """loss() of a network with normalization or dropout layers: see the batchnorm_dropout assignment.
@@ -296,32 +189,7 @@ def fc_net_normalized_loss(model, X, y=None):
       gammas and betas are not regularized
     - grads: dictionary with the same keys as model.params, of the gradients of the loss
     """
-    scores = None
-    ############################################################################
-    # TODO: Implement the forward pass. Hidden layer i is affine, then        #
-    # batchnorm_forward or layernorm_forward with gamma{i}, beta{i} and        #
-    # model.bn_params[i - 1] (if model.normalization says so), then relu,     #
-    # then dropout_forward with model.dropout_param (if model.use_dropout).   #
-    # The last layer is affine only. Keep every layer's cache.                #
-    ############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    if y is None:
-        return scores
-
-    loss, grads = 0.0, {}
-    ############################################################################
-    # TODO: Implement the backward pass: the softmax loss, then each layer's  #
-    # backward in reverse order (batchnorm_backward_alt for batch norm), with #
-    # the gradients in grads under the names of model.params. Add the L2      #
-    # regularization of the weights (not of gammas, betas or biases) with a   #
-    # factor of 0.5.                                                           #
-    ############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return loss, grads
+    raise NotImplementedError("fc_net_normalized_loss is written in a later assignment (batchnorm_dropout)")
 
 
 # The network's normalization and dropout come from the function above (a unit of the

@@ -315,32 +315,9 @@ def fc_net_normalized_loss(model, X, y=None):
       gammas and betas are not regularized
     - grads: dictionary with the same keys as model.params, of the gradients of the loss
     """
-    scores = None
-    ############################################################################
-    # TODO: Implement the forward pass. Hidden layer i is affine, then        #
-    # batchnorm_forward or layernorm_forward with gamma{i}, beta{i} and        #
-    # model.bn_params[i - 1] (if model.normalization says so), then relu,     #
-    # then dropout_forward with model.dropout_param (if model.use_dropout).   #
-    # The last layer is affine only. Keep every layer's cache.                #
-    ############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    if y is None:
-        return scores
-
-    loss, grads = 0.0, {}
-    ############################################################################
-    # TODO: Implement the backward pass: the softmax loss, then each layer's  #
-    # backward in reverse order (batchnorm_backward_alt for batch norm), with #
-    # the gradients in grads under the names of model.params. Add the L2      #
-    # regularization of the weights (not of gammas, betas or biases) with a   #
-    # factor of 0.5.                                                           #
-    ############################################################################
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-    return loss, grads
+    # Written and graded in batchnorm_dropout.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("fc_net_normalized_loss", "batchnorm_dropout.ipynb")(model, X, y)
 
 
 # The network's normalization and dropout come from the function above (a unit of the

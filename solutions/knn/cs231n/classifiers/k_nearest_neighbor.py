@@ -50,19 +50,9 @@ class KNearestNeighbor:
         - dists: of shape (num_test, num_train); dists[i, j] is the Euclidean
           distance between X[i] and self.X_train[j]
         """
-        num_test = X.shape[0]
-        num_train = self.X_train.shape[0]
-        dists = np.zeros((num_test, num_train))
-        for i in range(num_test):
-            for j in range(num_train):
-                #####################################################################
-                # TODO: compute the L2 distance between the ith test point and the  #
-                # jth training point, and store it in dists[i, j]. Loop over the    #
-                # dimension neither explicitly nor with np.linalg.norm().           #
-                #####################################################################
-                # YOUR CODE HERE
-                raise NotImplementedError()
-        return dists
+        # Written and graded in knn.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("KNearestNeighbor", "knn.ipynb").compute_distances_two_loops(self, X)
 
     def compute_distances_one_loop(self, X):
         """L2 distances as in compute_distances_two_loops, with one loop over test points.
@@ -73,17 +63,9 @@ class KNearestNeighbor:
         Returns:
         - dists: of shape (num_test, num_train)
         """
-        num_test = X.shape[0]
-        num_train = self.X_train.shape[0]
-        dists = np.zeros((num_test, num_train))
-        for i in range(num_test):
-            #######################################################################
-            # TODO: compute the L2 distance between the ith test point and all    #
-            # training points, and store them in dists[i, :]. No np.linalg.norm(). #
-            #######################################################################
-            # YOUR CODE HERE
-            raise NotImplementedError()
-        return dists
+        # Written and graded in knn.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("KNearestNeighbor", "knn.ipynb").compute_distances_one_loop(self, X)
 
     def compute_distances_no_loops(self, X):
         """L2 distances as in compute_distances_two_loops, with no Python loop at all.
@@ -94,14 +76,9 @@ class KNearestNeighbor:
         Returns:
         - dists: of shape (num_test, num_train)
         """
-        #########################################################################
-        # TODO: compute all distances with no explicit loop, using only basic   #
-        # array operations (no scipy, no np.linalg.norm()). Hint: expand       #
-        # ||x - t||^2 into a matrix multiplication and two broadcast sums.       #
-        #########################################################################
-        # YOUR CODE HERE
-        raise NotImplementedError()
-        return dists
+        # Written and graded in knn.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("KNearestNeighbor", "knn.ipynb").compute_distances_no_loops(self, X)
 
     def predict_labels(self, dists, k=1):
         """Majority vote among the k nearest training points; ties go to the smaller label.
@@ -114,17 +91,9 @@ class KNearestNeighbor:
         Returns:
         - y_pred: predicted labels, of shape (num_test,)
         """
-        num_test = dists.shape[0]
-        y_pred = np.zeros(num_test, dtype=self.y_train.dtype)
-        for i in range(num_test):
-            ###################################################################
-            # TODO: find the labels of the k nearest training points of the   #
-            # ith test point (np.argsort helps), store the most common one in #
-            # y_pred[i], and break ties by choosing the smaller label.        #
-            ###################################################################
-            # YOUR CODE HERE
-            raise NotImplementedError()
-        return y_pred
+        # Written and graded in knn.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("KNearestNeighbor", "knn.ipynb").predict_labels(self, dists, k)
 
 
 def knn_cross_validation(X_train, y_train, k_choices, num_folds=5, classifier_class=None):
@@ -147,9 +116,6 @@ def knn_cross_validation(X_train, y_train, k_choices, num_folds=5, classifier_cl
     - k_to_accuracies: dict mapping each k in k_choices to a list of num_folds
       accuracies (floats); entry i is the accuracy on fold i
     """
-    if classifier_class is None:
-        classifier_class = KNearestNeighbor
-    k_to_accuracies = {k: [] for k in k_choices}
-    # YOUR CODE HERE
-    raise NotImplementedError()
-    return k_to_accuracies
+    # Written and graded in knn.ipynb; edit it there. This copy calls the notebook's.
+    from cs231n.notebook_units import written_in_notebook
+    return written_in_notebook("knn_cross_validation", "knn.ipynb")(X_train, y_train, k_choices, num_folds, classifier_class)
