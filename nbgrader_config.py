@@ -8,7 +8,6 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     IgnorePattern,
     LimitOutput,
-    SaveAutoGrades,
 )
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -47,13 +46,27 @@ c.GraderKernelManager.hidden_paths = [ROOT]
 c.GraderKernelManager.sandbox = os.environ.get("CS231N_SANDBOX", "auto")
 c.GraderKernelManager.memory_limit_mb = 4096
 
+# Late work (cs231n_lib/grading/late.py): 10% of the score per started day after the due date, at most
+# 50%, after 15 minutes' grace. Due dates: `nbgrader db assignment add <assignment> --duedate=...`.
+c.AssignLatePenalties.plugin_class = "cs231n_lib.grading.late.PenaltyPerDayLate"
+c.PenaltyPerDayLate.fraction_per_day = 0.1
+c.PenaltyPerDayLate.max_fraction = 0.5
+c.PenaltyPerDayLate.grace_minutes = 15
+
 # A deleted test cell comes back from the gradebook (and is graded); nbgrader would score it nothing.
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True  # OverwriteCellsQuietly inherits it
 
 # Submissions and grading folders are written by students and their kernels: nbgrader reads every
 # notebook without following links or blocking on FIFOs, below a size limit (grading_folder.py).
 c.Autograde.exporter_class = "cs231n_lib.grading.grading_folder.SafeNotebookExporter"
 c.GenerateFeedback.exporter_class = "cs231n_lib.grading.grading_folder.SafeFeedbackExporter"
+# Feedback waits until every written answer is graded by hand (it would show them at 0 points);
+# `--HoldUngradedFeedback.allow_ungraded=True` hands it back anyway.
+c.GenerateFeedback.preprocessors = [
+    "cs231n_lib.grading.manual_grades.HoldUngradedFeedback",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 
 c.Autograde.sanitize_preprocessors = [
     # First: nbgrader has just copied the submission following links; drop what was a link or FIFO.
@@ -64,7 +77,8 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "cs231n_lib.grading.grading_folder.DropBrokenGradingMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    # nbgrader's OverwriteCells, quiet about test cells left as released (upstream #1961).
+    "cs231n_lib.grading.grading_folder.OverwriteCellsQuietly",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -79,7 +93,8 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput,
     "cs231n_lib.grading.grading_folder.LimitOutputSize",
     "cs231n_lib.grading.grading_folder.HideGraderPaths",
-    SaveAutoGrades,
+    # nbgrader's SaveAutoGrades, keeping hand-given grades of unchanged answers graded.
+    "cs231n_lib.grading.manual_grades.KeepManualGrades",
     AssignLatePenalties,
     CheckCellMetadata,
     # Last: the kernel is gone; remove what it planted before nbgrader writes and chmods the folder.

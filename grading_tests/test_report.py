@@ -19,14 +19,26 @@ def test_csv_quotes_names_with_commas_and_quotes(tmp_path):
     write_csv(path, rows(), CELLS)
     with path.open(newline="") as handle:
         table = list(csv.reader(handle))
-    assert table[0] == ["student", "test_a", "test_b", "auto_total", "auto_max", "needs_manual_grading"]
+    assert table[0] == ["student", "submitted", "timestamp", "test_a", "test_b", "auto_total", "raw_score",
+                        "late_submission_penalty", "score", "max_score", "needs_manual_grading"]
     assert table[1][0] == "doe, jane" and table[2][0] == 'o"neil'
-    assert [float(v) for v in table[1][1:5]] == [3.0, 0.0, 3.0, 7.0]
+    assert [float(v) for v in table[1][3:10]] == [3.0, 0.0, 3.0, 3.0, 0.0, 3.0, 7.0]
+    assert table[1][10] == "q1" and table[2][10] == ""
 
 
 def test_table_shows_points_per_cell_and_total():
     text = score_table(rows(), CELLS)
     assert "a" in text.splitlines()[0] and "3/3" in text and "4/7" in text
+
+
+def test_a_wide_table_wraps_into_blocks_that_fit_100_columns():
+    cells = [(f"test_a_rather_long_cell_name_{i}", 2.0) for i in range(20)]
+    row = StudentScores("a-student-with-a-long-id", {name: 2.0 for name, _ in cells}, dict(cells))
+    text = score_table([row], cells)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert sum(line.startswith("student") for line in lines) >= 3  # the header repeats in each block
+    assert text.count("2/2") == 20 and "40/40" in text
 
 
 def test_html_report_embeds_a_chart_and_escapes_names(tmp_path):

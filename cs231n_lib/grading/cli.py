@@ -10,12 +10,31 @@ from pathlib import Path
 from .course import REPO_ROOT, assignments
 
 
+class UsageError(Exception):
+    """A wrong name on the command line: one line for the instructor, exit code 2."""
+
+
+def _listing(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit]) or "none"
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _assignments(names: list[str]) -> list[str]:
     known = [a.name for a in assignments()]
     for name in names:
         if name not in known:
-            raise SystemExit(f"unknown assignment {name!r}; the course has: {', '.join(known)}")
+            raise UsageError(f"unknown assignment {name!r}; the course has: {_listing(known)}")
     return names or known
+
+
+def _students(course_root: Path, assignment: str, names: list[str]) -> None:
+    from .autograde import submitted_students
+
+    found = submitted_students(course_root, assignment)
+    for name in names:
+        if name not in found:
+            raise UsageError(f"no submission of {assignment} by {name!r} in {course_root / 'submitted'}; "
+                             f"students who submitted it: {_listing(found)}")
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -35,6 +54,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     from .release import release
 
     for assignment in _assignments(args.assignments):
+        print(f"releasing {assignment} ...", flush=True)
         for path in release(args.root, assignment):
             print(f"wrote {path.relative_to(args.root)}")
     return 0
@@ -43,7 +63,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_check_release(args: argparse.Namespace) -> int:
     from .freshness import stale_files
 
-    stale = stale_files(args.root, _assignments(args.assignments))
+    names = _assignments(args.assignments)
+    stale = stale_files(args.root, names, progress=lambda name: print(f"regenerating {name} ...", flush=True))
     for line in stale:
         print(line)
     if stale:
@@ -71,7 +92,9 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
     names = _assignments(args.assignments)
     if args.student and len(names) > 1:
-        raise SystemExit("--student needs exactly one assignment")
+        raise UsageError("--student needs exactly one assignment")
+    if args.student:
+        _students(args.root, names[0], args.student)
     empty = [name for name in names if not submitted_students(args.root, name)]
     for name in empty:
         print(f"No submissions of {name} in {args.root / 'submitted'}")
@@ -100,14 +123,130 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .parallel import recorded_runs
     from .report import incidents, score_table, write_csv, write_html
 
-    rows, cells = scores(args.root, args.assignment), autograded_cells(args.root, args.assignment)
+    _assignments([args.assignment])
+    rows = scores(args.root, args.assignment, everyone=True)
+    cells = autograded_cells(args.root, args.assignment)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / f"{args.assignment}.csv", rows, cells)
     page = write_html(args.out / f"{args.assignment}.html", args.assignment, rows, cells,
                       recorded_runs(args.root, args.assignment), incidents(args.root, args.assignment))
     print(score_table(rows, cells))
-    print(f"wrote {page}, {page.with_suffix('.csv')} and {page.with_suffix('.png')}")
+    print(f"wrote {page.name}, {page.with_suffix('.csv').name} and {page.with_suffix('.png').name} in {page.parent}")
     return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .gradebook import scores
+    from .nbgrader_runner import run_nbgrader
+
+    _assignments([args.assignment])
+    rows = scores(args.root, args.assignment)
+    graded = [row.student for row in rows]
+    for name in args.student or []:
+        if name not in graded:
+            raise UsageError(f"no graded submission of {args.assignment} by {name!r}; graded: {_listing(graded)}")
+    selected = [row for row in rows if not args.student or row.student in args.student]
+    held = [] if args.allow_ungraded else [row for row in selected if row.needs_manual]
+    for row in held:
+        print(f"{row.student}: held back, {len(row.needs_manual)} answer(s) not graded by hand yet: "
+              f"{', '.join(row.needs_manual)}")
+    ready = [row.student for row in selected if row not in held]
+    if ready:
+        excluded = sorted(set(graded) - set(ready))
+        arguments = ["generate_feedback", args.assignment, "--force", "--log-level=WARN"]
+        if excluded:
+            arguments.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
+        if args.allow_ungraded:
+            arguments.append("--HoldUngradedFeedback.allow_ungraded=True")
+        completed = run_nbgrader(args.root, *arguments, check=False)
+        if completed.returncode != 0:
+            print((completed.stdout + completed.stderr).strip()[-3000:])
+            print(f"nbgrader generate_feedback failed (exit {completed.returncode})")
+            return 1
+    print(f"feedback written for {len(ready)} of {len(selected)} submission(s) in {args.root / 'feedback'}"
+          + (f"; {len(held)} held back until graded in formgrader (or pass --allow-ungraded)" if held else ""))
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    import datetime
+
+    from nbgrader.utils import parse_utc
+
+    from .course import get_assignment
+    from .gradebook import UnknownAssignment, due_date
+    from .lms import match_file, read_roster, unpack
+    from .nbgrader_runner import run_nbgrader
+
+    _assignments([args.assignment])
+    roster = read_roster(args.roster)
+    by_lms_id = {entry.lms_id: entry.student_id for entry in roster}
+    extracted = args.root / "downloaded" / args.assignment / "extracted"
+    unpacked = unpack(args.archive.resolve(), extracted)
+    matches = [match_file(name, by_lms_id, list(get_assignment(args.assignment).notebooks))
+               for name in sorted(unpacked.files)]
+    for reason in unpacked.refused:
+        print(f"refused: {reason}")
+    for found in matches:
+        if not found.file_id:
+            print(f"not collected: {found.path}: {found.problem}")
+    newest: dict[tuple[str, str], list[str]] = {}
+    for found in matches:
+        if found.file_id:
+            newest.setdefault((found.student_id, found.file_id), []).append(found.path)
+    for (student, notebook), paths in sorted(newest.items()):
+        if len(paths) > 1:
+            kept = max(paths, key=lambda path: unpacked.files[path])
+            print(f"duplicate: {student} sent {notebook} {len(paths)} times; the newest is kept: {kept}")
+    students = sorted({student for student, _ in newest})
+    existing = [s for s in students if os.path.lexists(args.root / "submitted" / s / args.assignment)]
+    if existing and not args.force:
+        raise UsageError(f"submitted/<student>/{args.assignment} exists for {_listing(existing)}; "
+                         "pass --force to replace those submissions")
+    if students:
+        arguments = ["zip_collect", args.assignment, "--log-level=ERROR", "--ZipCollectApp.strict=True",
+                     "--ZipCollectApp.collector_plugin=cs231n_lib.grading.lms.LmsCollector",
+                     f"--LmsCollector.roster={args.roster.resolve()}", f"--LmsCollector.extracted={extracted}"]
+        completed = run_nbgrader(args.root, *arguments, *(["--force"] if args.force else []), check=False)
+        if completed.returncode != 0:
+            print((completed.stdout + completed.stderr).strip()[-3000:])
+            print(f"nbgrader zip_collect failed (exit {completed.returncode})")
+            return 1
+    try:
+        due = due_date(args.root, args.assignment)
+    except UnknownAssignment:
+        due = None
+    late = []
+    for student in students:
+        stamp = args.root / "submitted" / student / args.assignment / "timestamp.txt"
+        if due and stamp.is_file() and not stamp.is_symlink():
+            when = parse_utc(stamp.read_text().strip())
+            if when > due:
+                late.append(f"{student} ({(when - due) / datetime.timedelta(hours=1):.1f} h)")
+    print(f"collected {len(students)} student(s) into {args.root / 'submitted'}"
+          + (f"; late: {', '.join(late)}" if late else "")
+          + ("" if due else f"; {args.assignment} has no due date in the gradebook, so nothing counts as late"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    from .gradebook import max_score, scores
+    from .lms import export_rows, read_roster
+
+    _assignments([args.assignment])
+    roster = read_roster(args.roster)
+    grades = {row.student: row.score for row in scores(args.root, args.assignment, everyone=True)}
+    rows, unmatched = export_rows(args.format, args.assignment, roster, grades,
+                                  max_score(args.root, args.assignment), args.lms_assignment_id or "")
+    out = args.out or Path(f"{args.assignment}-{args.format}.csv")
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    for student in unmatched:
+        print(f"not exported: {student} is in the gradebook but not in the roster")
+    print(f"wrote {out}: {len(roster)} student(s) of the roster, {args.format} layout")
+    return 1 if unmatched else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -152,6 +291,29 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("reports"))
     report.set_defaults(run=cmd_report)
 
+    feedback = verbs.add_parser("feedback", help="write feedback/ for graded submissions whose answers are all graded")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--student", action="append", help="only this student (repeatable)")
+    feedback.add_argument("--allow-ungraded", action="store_true",
+                          help="also hand back submissions with answers not graded by hand yet (shown at 0)")
+    feedback.set_defaults(run=cmd_feedback)
+
+    collect = verbs.add_parser("collect", help="collect submissions from an LMS download (Canvas zip or folders)")
+    collect.add_argument("assignment")
+    collect.add_argument("archive", type=Path, help="the LMS's zip, or a folder with one folder per student")
+    collect.add_argument("--roster", type=Path, required=True,
+                         help="CSV with student_id and lms_id (and name, email, sis_id, sis_login, section)")
+    collect.add_argument("--force", action="store_true", help="replace submissions already in submitted/")
+    collect.set_defaults(run=cmd_collect)
+
+    export = verbs.add_parser("export", help="write the grades as a file Canvas or Gradescope imports")
+    export.add_argument("assignment")
+    export.add_argument("--format", choices=["canvas", "gradescope", "csv"], default="csv")
+    export.add_argument("--roster", type=Path, required=True, help="the roster CSV (see collect)")
+    export.add_argument("--lms-assignment-id", help="Canvas's id of the assignment, to update its column")
+    export.add_argument("--out", type=Path, help="default: <assignment>-<format>.csv")
+    export.set_defaults(run=cmd_export)
+
     demo = verbs.add_parser("demo", help="release, sample submissions, autograde and report in build/demo")
     demo.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "demo")
     demo.set_defaults(run=cmd_demo)
@@ -159,10 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from .gradebook import UnknownAssignment
+    from .lms import LmsError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
     args.root = args.root.resolve()
     try:
         return args.run(args)
+    except (UsageError, UnknownAssignment, LmsError) as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

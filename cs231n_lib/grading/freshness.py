@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .release import release
@@ -16,14 +17,18 @@ def _files(directory: Path) -> set[Path]:
     return {p.relative_to(directory) for p in directory.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
-def stale_files(course_root: Path, assignments: list[str]) -> list[str]:
-    """Regenerate into a scratch course and list every file that differs from the committed one."""
+def stale_files(course_root: Path, assignments: list[str],
+                progress: Callable[[str], None] | None = None) -> list[str]:
+    """Regenerate into a scratch course and list every file that differs from the committed one;
+    progress(assignment) is called as each assignment starts."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="cs231n-release-") as scratch:
         scratch_root = Path(scratch)
         shutil.copy(course_root / "nbgrader_config.py", scratch_root)
         shutil.copytree(course_root / "source", scratch_root / "source", symlinks=True)
         for assignment in assignments:
+            if progress:
+                progress(assignment)
             release(scratch_root, assignment)
             for top in ("release", "solutions"):
                 committed, fresh = course_root / top / assignment, scratch_root / top / assignment

@@ -1,4 +1,4 @@
-"""Read scores out of a course's nbgrader gradebook."""
+"""Read scores out of a course's nbgrader gradebook: the numbers `nbgrader export` gives, per cell."""
 
 from __future__ import annotations
 
@@ -17,52 +17,114 @@ def gradebook_url(course_root: Path) -> str:
     return str(course_config(course_root).CourseDirectory.db_url)
 
 
+def course_id(course_root: Path) -> str:
+    return str(course_config(course_root).CourseDirectory.course_id or "cs231n")
+
+
 @dataclass
 class StudentScores:
+    """One student's submission of one assignment, as the gradebook holds it."""
+
     student: str
-    cells: dict[str, float] = field(default_factory=dict)  # grade cell id -> auto score
+    # Code grade cell id -> its score: the autograder's, or a grader's override; extra credit included.
+    cells: dict[str, float] = field(default_factory=dict)
     max_points: dict[str, float] = field(default_factory=dict)
+    # Grade cells still waiting for a human grader (written answers, overridden code cells).
     needs_manual: list[str] = field(default_factory=list)
+    # Manually graded answers (inline questions) -> the score given so far (0 until graded).
+    written: dict[str, float] = field(default_factory=dict)
+    late_penalty: float = 0.0
+    submitted: bool = True
+    timestamp: str = ""
 
     @property
     def auto_total(self) -> float:
+        """Points of the code cells (the autograder's part of the grade)."""
         return sum(self.cells.values())
 
     @property
-    def auto_max(self) -> float:
-        return sum(self.max_points[c] for c in self.cells)
+    def raw_score(self) -> float:
+        """Every cell's points before the late penalty (nbgrader export's `raw_score`)."""
+        return self.auto_total + sum(self.written.values())
+
+    @property
+    def score(self) -> float:
+        """The grade: the raw score less the late penalty, never below zero (nbgrader export's `score`)."""
+        return max(0.0, self.raw_score - self.late_penalty)
+
+
+class UnknownAssignment(LookupError):
+    """The gradebook has no such assignment (not released, or a typo)."""
+
+
+def _find_assignment(gradebook: Gradebook, assignment: str):
+    try:
+        return gradebook.find_assignment(assignment)
+    except MissingEntry:
+        known = ", ".join(a.name for a in gradebook.assignments) or "none yet"
+        raise UnknownAssignment(f"the gradebook has no assignment {assignment!r} (it has: {known}); "
+                                "run `cs231n-course release` and grade it first") from None
+
+
+def graded_cells(course_root: Path, assignment: str) -> list[tuple[str, float, str]]:
+    """(grade cell id, points, "code" or "markdown") of every graded cell of the assignment, in order."""
+    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+        spec = _find_assignment(gradebook, assignment)
+        return [(cell.name, cell.max_score, cell.cell_type)
+                for notebook in spec.notebooks for cell in notebook.grade_cells]
 
 
 def autograded_cells(course_root: Path, assignment: str) -> list[tuple[str, float]]:
     """(grade cell id, points) of the assignment's autograded cells, in notebook order."""
-    with Gradebook(gradebook_url(course_root), "cs231n") as gradebook:
-        spec = gradebook.find_assignment(assignment)
-        return [
-            (cell.name, cell.max_score)
-            for notebook in spec.notebooks
-            for cell in notebook.grade_cells
-            if cell.cell_type == "code"
-        ]
+    return [(name, points) for name, points, kind in graded_cells(course_root, assignment) if kind == "code"]
 
 
-def scores(course_root: Path, assignment: str, students: list[str] | None = None) -> list[StudentScores]:
-    """Auto scores of every (or the given) student's submission, from the gradebook."""
+def max_score(course_root: Path, assignment: str) -> float:
+    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+        return float(_find_assignment(gradebook, assignment).max_score)
+
+
+def due_date(course_root: Path, assignment: str):
+    """The assignment's due date (UTC, naive, as nbgrader stores it), or None if it has none."""
+    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+        return _find_assignment(gradebook, assignment).duedate
+
+
+def scores(course_root: Path, assignment: str, students: list[str] | None = None,
+           everyone: bool = False) -> list[StudentScores]:
+    """The submissions of every (or the given) student, from the gradebook, sorted by student.
+
+    With everyone=True, students of the gradebook without a submission get a row too (all zero,
+    submitted=False), as in `nbgrader export`.
+    """
     results = []
-    with Gradebook(gradebook_url(course_root), "cs231n") as gradebook:
+    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+        spec = _find_assignment(gradebook, assignment)
+        submitted = set()
         for submission in gradebook.assignment_submissions(assignment):
             student = submission.student_id
+            submitted.add(student)
             if students is not None and student not in students:
                 continue
-            row = StudentScores(student)
+            row = StudentScores(student, late_penalty=float(submission.late_submission_penalty or 0.0),
+                                timestamp=str(submission.timestamp or ""))
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     if grade.cell.cell_type == "code":
-                        row.cells[grade.name] = float(grade.auto_score or 0.0)
-                        row.max_points[grade.name] = float(grade.max_score)
-                    elif grade.needs_manual_grade:
+                        row.cells[grade.name] = float(grade.score or 0.0)
+                    else:
+                        row.written[grade.name] = float(grade.score or 0.0)
+                    row.max_points[grade.name] = float(grade.max_score)
+                    if grade.needs_manual_grade:
                         row.needs_manual.append(grade.name)
             results.append(row)
+        if everyone:
+            points = {cell.name: float(cell.max_score) for notebook in spec.notebooks for cell in notebook.grade_cells}
+            for student in gradebook.students:
+                if student.id not in submitted and (students is None or student.id in students):
+                    results.append(StudentScores(student.id, max_points=points, submitted=False))
     return sorted(results, key=lambda r: r.student)
 
 
-__all__ = ["MissingEntry", "StudentScores", "autograded_cells", "gradebook_url", "scores"]
+__all__ = ["MissingEntry", "StudentScores", "UnknownAssignment", "autograded_cells", "due_date", "graded_cells",
+           "gradebook_url", "max_score", "scores"]

@@ -32,7 +32,7 @@ import nbformat
 from nbconvert.exporters import HTMLExporter, NotebookExporter
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from traitlets import Integer, Unicode
 
 from . import safe_files
@@ -380,6 +380,32 @@ class CheckGradingStructure(NbGraderPreprocessor):
             metadata["nbgrader"]["task"] = True
         if spec["points"] is not None:
             metadata["nbgrader"]["points"] = spec["points"]
+
+
+class OverwriteCellsQuietly(OverwriteCells):
+    """nbgrader's OverwriteCells, without its checksum warning for a read-only cell left as released.
+
+    The release strips the hidden tests, so every untouched test cell's checksum differs from the
+    source's and nbgrader warned about each one of every submission (upstream jupyter/nbgrader#1961),
+    burying real edits. The warning stays for a cell that differs from what the student was given.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any],
+                        cell_index: int) -> tuple[NotebookNode, dict[str, Any]]:
+        self._cell = cell
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name: str, attr: str, old: Any, new: Any) -> None:
+        if attr == "checksum" and self._as_released(name):
+            self.log.debug("cell %s is as released (hidden tests stripped): checksum differs as expected", name)
+            return
+        super().report_change(name, attr, old, new)
+
+    def _as_released(self, grade_id: str) -> bool:
+        source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+        released = NotebookNode(cell_type=source.cell_type, source=source.source, metadata={})
+        ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+        return released.source.strip() == str(self._cell.source).strip()
 
 
 def _set_cell_type(cell: NotebookNode, cell_type: str) -> None:

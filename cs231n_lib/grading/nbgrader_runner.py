@@ -53,7 +53,8 @@ def run_nbgrader(course_root: Path, *arguments: str, check: bool = True, fork: b
 # notebook. A fork server imports them once; each grading run is a fresh child forked from it: a
 # clean process (nbgrader's apps are singletons) that can be killed at a time limit, with no import.
 FORK_SERVER_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbclient", "cs231n_lib.grading.preprocessors",
-                       "cs231n_lib.grading.grading_folder", "cs231n_lib.grading.execute", "cs231n_lib.grading.kernel"]
+                       "cs231n_lib.grading.grading_folder", "cs231n_lib.grading.execute", "cs231n_lib.grading.kernel",
+                       "cs231n_lib.grading.manual_grades"]
 
 
 _MAIN_SWAP = threading.Lock()

@@ -3,8 +3,9 @@
 A worker gets the course as bytes (no shared file system is assumed), grades
 one submission with plain ``nbgrader autograde`` against a throwaway copy of
 the gradebook, and returns the graded notebooks. Only this process writes the
-real gradebook, with nbgrader's own SaveAutoGrades, so it ends exactly as a
-serial ``nbgrader autograde`` would leave it. A grade is written when its
+real gradebook, with the grade-saving steps a serial ``nbgrader autograde``
+runs (KeepManualGrades, AssignLatePenalties), so it ends exactly as that would
+leave it. A grade is written when its
 whole submission is done: a worker that dies loses nothing (Dask retries the
 submission elsewhere), and a re-run skips submissions already graded from
 the same files.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.preprocessors import AssignLatePenalties
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
@@ -34,8 +35,9 @@ from tqdm import tqdm
 from . import safe_files
 from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
-from .gradebook import gradebook_url
+from .gradebook import course_config
 from .judge import share_references
+from .manual_grades import KeepManualGrades
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
 
@@ -170,7 +172,8 @@ def _read_small(path: Path) -> str | None:
 
 def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
     """Write one graded submission into the course's gradebook and autograded/ (the only writer)."""
-    db_url = gradebook_url(course_root)
+    config = course_config(course_root)
+    db_url = str(config.CourseDirectory.db_url)
     # One session per step, in the order nbgrader's Autograde.init_assignment uses.
     with Gradebook(db_url) as gradebook:
         try:
@@ -200,7 +203,8 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
         notebook = nbformat.reads(result.notebooks[name], as_version=4)
         resources = {"nbgrader": {"student": result.student, "assignment": assignment, "notebook": name,
                                   "db_url": db_url}}
-        SaveAutoGrades().preprocess(notebook, resources)
+        KeepManualGrades().preprocess(notebook, resources)
+        AssignLatePenalties(config=config).preprocess(notebook, resources)
         safe_files.write_fresh(destination / f"{name}.ipynb", result.notebooks[name])
     if result.timestamp:
         safe_files.write_fresh(destination / "timestamp.txt", result.timestamp)

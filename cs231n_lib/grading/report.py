@@ -14,69 +14,116 @@ from .autograde import STATE_FILE, GradingRun
 from .gradebook import StudentScores
 from .grading_folder import grading_notes
 
+TABLE_WIDTH = 100  # columns of a terminal; wider tables wrap into blocks of cells
+CELL_NAME_WIDTH = 16
 
-def score_table(rows: list[StudentScores], cells: list[tuple[str, float]]) -> str:
-    """A fixed-width table: one row per student, one column per graded cell, then the total."""
-    names = [name.removeprefix("test_") for name, _ in cells]
-    widths = [max(len(n), 5) for n in names]
+
+def _short(name: str) -> str:
+    """A cell name in CELL_NAME_WIDTH characters; the middle goes, since names differ at their ends
+    (word_embedding_forward, word_embedding_backward)."""
+    name = name.removeprefix("test_")
+    if len(name) <= CELL_NAME_WIDTH:
+        return name
+    head = (CELL_NAME_WIDTH - 1) // 2
+    return name[:head] + "…" + name[-(CELL_NAME_WIDTH - 1 - head):]
+
+
+def score_table(rows: list[StudentScores], cells: list[tuple[str, float]], width: int = TABLE_WIDTH) -> str:
+    """A fixed-width table: one row per student, a column per graded cell, then written answers,
+    late penalty and grade. Cell names are shortened and the cell columns wrap into blocks so that
+    no line is wider than `width`; the student column repeats in every block."""
+    total = sum(points for _, points in cells)
+    grade_max = max([total, *(sum(row.max_points.values()) for row in rows)])
+    written_max = grade_max - total
+    columns = [(_short(name), [f"{row.cells.get(name, 0):g}/{points:g}" for row in rows]) for name, points in cells]
+    if written_max:
+        columns.append(("written", [f"{sum(r.written.values()):g}/{written_max:g}" for r in rows]))
+    if any(row.late_penalty for row in rows):
+        columns.append(("late", [f"-{r.late_penalty:g}" if r.late_penalty else "" for r in rows]))
+    columns.append(("grade", [f"{row.score:g}/{grade_max:g}" + ("" if row.submitted else " (none)")
+                              + (" *" if row.needs_manual else "") for row in rows]))
     student_width = max([len("student"), *(len(r.student) for r in rows)])
-    header = "student".ljust(student_width) + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
-    header += "  " + "total".rjust(11)
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        values = [
-            f"{row.cells.get(name, 0):g}/{points:g}".rjust(width)
-            for (name, points), width in zip(cells, widths, strict=True)
-        ]
-        total = f"{row.auto_total:g}/{sum(p for _, p in cells):g}".rjust(11)
-        lines.append(row.student.ljust(student_width) + "  " + "  ".join(values) + "  " + total)
+    blocks, block, used = [], [], student_width
+    for name, values in columns:
+        column_width = max([len(name), *(len(v) for v in values)])
+        if block and used + 2 + column_width > width:
+            blocks.append(block)
+            block, used = [], student_width
+        block.append((name, values, column_width))
+        used += 2 + column_width
+    blocks.append(block)
+    lines = []
+    for block in blocks:
+        header = "student".ljust(student_width) + "".join("  " + name.rjust(w) for name, _, w in block)
+        if lines:
+            lines.append("")
+        lines += [header, "-" * len(header)]
+        for index, row in enumerate(rows):
+            lines.append(row.student.ljust(student_width) + "".join("  " + values[index].rjust(w)
+                                                                    for _, values, w in block))
+    if any(row.needs_manual for row in rows):
+        lines.append("* answers still to grade by hand (formgrader); the grade may rise")
     return "\n".join(lines)
 
 
 def write_csv(path: Path, rows: list[StudentScores], cells: list[tuple[str, float]]) -> None:
-    """One row per student, one column per graded cell and the total; quoted for any LMS."""
+    """One row per student: each graded cell, then the totals with nbgrader export's names; quoted for any LMS."""
+    written = sorted({name for row in rows for name in row.written})
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(["student", *(name for name, _ in cells), "auto_total", "auto_max", "needs_manual_grading"])
+        writer.writerow(["student", "submitted", "timestamp", *(name for name, _ in cells), *written, "auto_total",
+                         "raw_score", "late_submission_penalty", "score", "max_score", "needs_manual_grading"])
         for row in rows:
             writer.writerow([
                 row.student,
+                "yes" if row.submitted else "no",
+                row.timestamp,
                 *(row.cells.get(name, 0.0) for name, _ in cells),
+                *(row.written.get(name, 0.0) for name in written),
                 row.auto_total,
-                sum(points for _, points in cells),
+                row.raw_score,
+                row.late_penalty,
+                row.score,
+                sum(row.max_points.values()) or sum(points for _, points in cells),
                 " ".join(row.needs_manual),
             ])
 
 
 def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]], seconds: list[float]) -> bytes:
-    """Score distribution, per-exercise pass rates and grading time, side by side."""
+    """Grade distribution, per-exercise pass rates and grading time, side by side in 1200 px."""
     import matplotlib
 
     matplotlib.use("agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
-    total = sum(points for _, points in cells)
-    names = [name.removeprefix("test_") for name, _ in cells]
-    figure, (distribution, per_cell, timing) = plt.subplots(1, 3, figsize=(15, 4.2))
-    distribution.hist([row.auto_total for row in rows], bins=np.arange(0, total + 2) - 0.5, color="tab:blue")
-    distribution.set_xlabel(f"auto-graded points (of {total:g})")
+    submitted = [row for row in rows if row.submitted]
+    total = max([sum(points for _, points in cells),
+                 *(sum(row.max_points.values()) for row in submitted)])
+    names = [_short(name) for name, _ in cells]
+    figure, (distribution, per_cell, timing) = plt.subplots(1, 3, figsize=(12, 4.2))
+    distribution.hist([row.score for row in submitted], bins=np.arange(0, total + 2) - 0.5, color="tab:blue")
+    distribution.set_xlabel(f"grade (of {total:g})")
     distribution.set_ylabel("submissions")
-    distribution.set_title("Score distribution")
+    distribution.set_title("Grade distribution")
     pass_rates = [
-        100 * np.mean([row.cells.get(cell, 0.0) >= points for row in rows]) if rows else 0.0
+        100 * np.mean([row.cells.get(cell, 0.0) >= points for row in submitted]) if submitted else 0.0
         for cell, points in cells
     ]
     per_cell.barh(names, pass_rates, color="tab:green")
     per_cell.set_xlim(0, 100)
     per_cell.set_xlabel("% of submissions with full points")
     per_cell.set_title("Which exercises students pass")
+    per_cell.tick_params(axis="y", labelsize=7 if len(names) > 15 else 9)
     per_cell.invert_yaxis()
     if seconds:
         timing.hist(seconds, bins=min(20, max(3, len(seconds))), color="tab:orange")
     timing.set_xlabel("seconds to grade one submission")
     timing.set_ylabel("submissions")
     timing.set_title("Grading time")
+    for axes in (distribution, timing):  # counts of submissions: whole numbers
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
@@ -139,43 +186,70 @@ def write_html(
     runs: list[GradingRun] | None = None,
     problems: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """An HTML page with charts (also written next to it as PNG), the score table and the incidents."""
+    """An HTML page (1280 px wide at most) with charts (also written next to it as PNG), the grades,
+    what still needs grading by hand, the incidents and every submission's grading run."""
     png = _chart_png(rows, cells, [run.seconds for run in runs or []])
     png_path = path.with_suffix(".png")
     png_path.write_bytes(png)
-    head = "".join(f"<th>{html.escape(name)}<br><small>{points:g} pts</small></th>" for name, points in cells)
+    written = sorted({name for row in rows for name in row.written})
+    head = "".join(f'<th title="{html.escape(name)}">{html.escape(_short(name))}<br><small>{points:g} pts</small></th>'
+                   for name, points in cells)
+    head += "".join(f'<th title="{html.escape(name)}">{html.escape(_short(name))}<br><small>by hand</small></th>'
+                    for name in written)
     body = []
     for row in rows:
         tds = "".join(
             f'<td class="{"full" if row.cells.get(c, 0) >= p else "lost"}">{row.cells.get(c, 0):g}</td>'
             for c, p in cells
         )
-        body.append(f"<tr><th>{html.escape(row.student)}</th>{tds}<td><b>{row.auto_total:g}</b></td></tr>")
-    timing = ""
-    if runs:
-        items = "".join(
-            f"<li>{html.escape(r.student)}: {r.seconds:.1f} s"
-            + (f' — <span class="lost">{html.escape(r.message)}</span>' if not r.ok
-               else f" — {html.escape(r.message)}" if r.message else "")
-            + "</li>"
-            for r in runs
-        )
-        timing = f"<h2>Grading runs</h2><ul>{items}</ul>"
+        tds += "".join(f'<td class="{"todo" if name in row.needs_manual else ""}">{row.written.get(name, 0):g}</td>'
+                       for name in written)
+        late = f"-{row.late_penalty:g}" if row.late_penalty else ""
+        grade = f"<b>{row.score:g}</b>" if row.submitted else "no submission"
+        body.append(f"<tr><th>{html.escape(row.student)}</th>{tds}<td>{row.raw_score:g}</td><td>{late}</td>"
+                    f"<td>{grade}</td></tr>")
+    sections = ""
+    waiting = [row for row in rows if row.needs_manual]
+    if waiting:
+        items = "".join(f"<li>{html.escape(row.student)}: {html.escape(', '.join(row.needs_manual))}</li>"
+                        for row in waiting)
+        sections += (f"<h2>Still to grade by hand ({len(waiting)} submissions)</h2>"
+                     f"<p>Grade these in formgrader; their grades may rise.</p><ul>{items}</ul>")
     if problems:
         items = "".join(f"<li>{html.escape(student)}: {html.escape(what)}</li>" for student, what in problems)
-        timing = f"<h2>Limits hit and broken submissions</h2><ul>{items}</ul>" + timing
-    total = sum(p for _, p in cells)
+        sections += f"<h2>Limits hit and broken submissions</h2><ul>{items}</ul>"
+    recorded = {run.student: run for run in runs or []}
+    items = []
+    for row in rows:
+        run = recorded.pop(row.student, None)
+        if run is None:
+            if row.submitted:
+                items.append(f"<li>{html.escape(row.student)}: graded outside cs231n-course "
+                             "(plain nbgrader or formgrader): no run recorded</li>")
+            continue
+        note = (f' — <span class="lost">{html.escape(run.message)}</span>' if not run.ok
+                else f" — {html.escape(run.message)}" if run.message else "")
+        items.append(f"<li>{html.escape(run.student)}: {run.seconds:.1f} s{note}</li>")
+    items += [f'<li>{html.escape(run.student)}: {run.seconds:.1f} s — <span class="lost">'
+              f'{html.escape(run.message or "not in the gradebook")}</span></li>' for run in recorded.values()]
+    if items:
+        sections += f"<h2>Grading runs</h2><ul>{''.join(items)}</ul>"
+    grade_max = max([sum(p for _, p in cells), *(sum(row.max_points.values()) for row in rows)])
     path.write_text(f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>{html.escape(assignment)} scores</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:center}}
-.full{{background:#dfd}} .lost{{background:#fdd}}</style>
+<html><head><meta charset="utf-8"><title>{html.escape(assignment)} grades</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1216px}} img{{max-width:100%}}
+.scroll{{overflow-x:auto}} table{{border-collapse:collapse;font-size:90%}}
+td,th{{border:1px solid #ccc;padding:4px 6px;text-align:center}}
+.full{{background:#dfd}} .lost{{background:#fdd}} .todo{{background:#ffd}}</style>
 </head><body>
-<h1>{html.escape(assignment)}: auto-graded scores (out of {total:g})</h1>
-<p><img alt="score charts" src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>
-<table><tr><th>student</th>{head}<th>total</th></tr>{"".join(body)}</table>
-{timing}
-<p>Manually graded answers (inline questions) are not included; grade them in formgrader.</p>
+<h1>{html.escape(assignment)}: grades (out of {grade_max:g})</h1>
+<p><img alt="charts: grade distribution, pass rate per exercise, grading time"
+ src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>
+<div class="scroll"><table><tr><th>student</th>{head}<th>raw</th><th>late</th><th>grade</th></tr>
+{"".join(body)}</table></div>
+{sections}
+<p>Grades are read from nbgrader's gradebook: auto scores, manual grades and extra credit, less the late
+penalty, as <code>nbgrader export</code> computes them.</p>
 </body></html>
 """)
     return path
