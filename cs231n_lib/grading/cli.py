@@ -121,15 +121,16 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .gradebook import autograded_cells, scores
     from .parallel import recorded_runs
-    from .report import incidents, score_table, write_csv, write_html
+    from .report import incidents, read_flagged_pairs, score_table, write_csv, write_html
 
     _assignments([args.assignment])
     rows = scores(args.root, args.assignment, everyone=True)
     cells = autograded_cells(args.root, args.assignment)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / f"{args.assignment}.csv", rows, cells)
+    similar = read_flagged_pairs(args.out / f"{args.assignment}-similarity.json")
     page = write_html(args.out / f"{args.assignment}.html", args.assignment, rows, cells,
-                      recorded_runs(args.root, args.assignment), incidents(args.root, args.assignment))
+                      recorded_runs(args.root, args.assignment), incidents(args.root, args.assignment), similar)
     print(score_table(rows, cells))
     print(f"wrote {page.name}, {page.with_suffix('.csv').name} and {page.with_suffix('.png').name} in {page.parent}")
     return 0
@@ -249,6 +250,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 1 if unmatched else 0
 
 
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from .similarity import similarity, write_page
+
+    _assignments([args.assignment])
+    print(f"comparing every pair of {args.assignment} submissions, unit by unit ...", flush=True)
+    results, problems = similarity(args.root, args.assignment)
+    args.out.mkdir(parents=True, exist_ok=True)
+    page = write_page(args.out / f"{args.assignment}-similarity.html", args.assignment, results, problems)
+    flagged = [pair for pairs in results.values() for pair in pairs if pair.flagged]
+    for pair in flagged:
+        print(f"{pair.unit}: {pair.first} and {pair.second}: {100 * pair.similarity:.0f}% ({pair.tokens} tokens)")
+    for problem in problems:
+        print(f"not read: {problem}")
+    print(f"{len(flagged)} flagged pair(s) over {len(results)} unit(s); wrote {page} "
+          f"(`cs231n-course report {args.assignment} --out {args.out}` lists them too)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -313,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--lms-assignment-id", help="Canvas's id of the assignment, to update its column")
     export.add_argument("--out", type=Path, help="default: <assignment>-<format>.csv")
     export.set_defaults(run=cmd_export)
+
+    similar = verbs.add_parser("similarity", help="compare every pair of submissions' code, unit by unit")
+    similar.add_argument("assignment")
+    similar.add_argument("--out", type=Path, default=Path("reports"))
+    similar.set_defaults(run=cmd_similarity)
 
     demo = verbs.add_parser("demo", help="release, sample submissions, autograde and report in build/demo")
     demo.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "demo")

@@ -170,6 +170,15 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
     return found
 
 
+def read_flagged_pairs(path: Path) -> list[dict]:
+    """The flagged pairs `cs231n-course similarity` wrote next to its page, if it ran."""
+    try:
+        value = json.loads(safe_files.read_text(path, safe_files.MAX_FILE_BYTES))
+    except (safe_files.UnsafeFileError, ValueError, FileNotFoundError):
+        return []
+    return [pair for pair in value if isinstance(pair, dict)] if isinstance(value, list) else []
+
+
 def _read_json(path: Path) -> dict:
     try:
         value = json.loads(safe_files.read_text(path, safe_files.MAX_NOTEBOOK_BYTES))
@@ -185,9 +194,11 @@ def write_html(
     cells: list[tuple[str, float]],
     runs: list[GradingRun] | None = None,
     problems: list[tuple[str, str]] | None = None,
+    similar: list[dict] | None = None,
 ) -> Path:
     """An HTML page (1280 px wide at most) with charts (also written next to it as PNG), the grades,
-    what still needs grading by hand, the incidents and every submission's grading run."""
+    what still needs grading by hand, the incidents, similar code (flagged pairs of
+    `cs231n-course similarity`) and every submission's grading run."""
     png = _chart_png(rows, cells, [run.seconds for run in runs or []])
     png_path = path.with_suffix(".png")
     png_path.write_bytes(png)
@@ -218,6 +229,13 @@ def write_html(
     if problems:
         items = "".join(f"<li>{html.escape(student)}: {html.escape(what)}</li>" for student, what in problems)
         sections += f"<h2>Limits hit and broken submissions</h2><ul>{items}</ul>"
+    if similar:
+        items = "".join(f"<li>{html.escape(str(pair['unit']))}: {html.escape(str(pair['first']))} and "
+                        f"{html.escape(str(pair['second']))}, {100 * float(pair['similarity']):.0f}%</li>"
+                        for pair in similar)
+        link = html.escape(f"{assignment}-similarity.html")
+        sections += (f'<h2>Similar code ({len(similar)} flagged pairs)</h2><p>Side by side in '
+                     f'<a href="{link}">{link}</a>.</p><ul>{items}</ul>')
     recorded = {run.student: run for run in runs or []}
     items = []
     for row in rows:
