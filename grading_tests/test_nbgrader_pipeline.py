@@ -1,7 +1,9 @@
 """Every assignment's notebooks end to end through real nbgrader: release, submissions, autograde, feedback."""
 
+import ast
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,3 +209,76 @@ def test_a_warning_from_correct_code_keeps_the_points(graded):
     cell = _graded_cells(_autograded_notebooks(graded, student))["test_compute_distances_no_loops"]
     assert graded.rows[student].cells["test_compute_distances_no_loops"] == 4.0
     assert any("correct, but noisy" in o.get("text", "") for o in cell.outputs)
+
+
+# A promise is a trailing comment on a line that prints: "# about 2e-8", "# about 1e-9 or less",
+# "# dx about 1.7e-9, dgamma and dbeta about 1e-12", "# within 2.25-2.35: why". "about X" means the same
+# order of magnitude (X/10 to 10X: these are rounding errors); "within A-B" (or "about A-B") means the range.
+_NUMBER = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_CLAUSE = re.compile(rf"(?:(?P<names>\w+(?: and \w+)*) )?(?P<kind>about|within) (?P<low>{_NUMBER})"
+                     rf"(?:-(?P<high>{_NUMBER}))?(?P<less> or less)?")
+
+
+def _printed_pattern(statement: str) -> re.Pattern | None:
+    """A regex for the line a one-line print(...) writes, one group per formatted value."""
+    try:
+        call = ast.parse(statement.strip()).body[0].value
+    except (SyntaxError, IndexError, AttributeError):
+        return None
+    if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "print"):
+        return None
+    parts = []
+    for argument in call.args:
+        pieces = argument.values if isinstance(argument, ast.JoinedStr) else [argument]
+        parts.append("".join(re.escape(piece.value) if isinstance(piece, ast.Constant) and isinstance(piece.value, str)
+                             else "(.+?)" for piece in pieces))
+    return re.compile(r"\s*" + " ".join(parts) + r"\s*$")
+
+
+def _check_promise(clause: re.Match, value: float) -> bool:
+    low = float(clause["low"])
+    if clause["high"]:
+        return low <= value <= float(clause["high"])
+    return value <= 10 * low if clause["less"] else low / 10 <= value <= 10 * low
+
+
+def test_every_number_a_notebook_promises_is_true(graded):
+    """Each promise in a test cell's comments holds in the executed staff solution."""
+    solution = next(student for student in graded.bugs if student.startswith("solution"))
+    checked, broken = 0, []
+    for nb in _autograded_notebooks(graded, solution):
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            lines = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").splitlines()
+            bare_numbers = iter([float(line) for line in lines if re.fullmatch(rf"\s*-?{_NUMBER}\s*", line)])
+            for source_line in cell.source.splitlines():
+                code, _, comment = source_line.partition("  # ")
+                comment = comment.strip().removeprefix("should be ")
+                promised = re.search(r"\b(about|within) .*\d", comment)
+                if not code.strip() or code.lstrip().startswith("#") or not promised:
+                    continue
+                clauses = list(_CLAUSE.finditer(comment))
+                if not clauses or not comment.startswith(clauses[0].group(0)):
+                    broken.append((code.strip()[:60], comment, "a promise this test cannot read"))
+                    continue
+                pattern = _printed_pattern(code)
+                if pattern is None:  # a call that prints one bare number, in order
+                    found = [("", next(bare_numbers, float("nan")))]
+                else:
+                    found = []
+                    for line in lines:
+                        match = pattern.match(line)
+                        values = [float(g) for g in (match.groups() if match else ()) if re.fullmatch(_NUMBER, g)]
+                        if values:
+                            found.append((match.group(1) if match.groups() else "", values[0]))
+                for clause in clauses:
+                    names = clause["names"].split(" and ") if clause["names"] else None
+                    values = [value for name, value in found if names is None or name.strip() in names]
+                    print(f"{graded.assignment}: {code.strip()[:60]!r}: promised {clause.group(0)!r}, got {values}")
+                    checked += 1
+                    if not values or not all(_check_promise(clause, value) for value in values):
+                        broken.append((code.strip()[:60], clause.group(0), values))
+    assert broken == []
+    if graded.assignment in ("batchnorm_dropout", "convnet", "rnn_captioning"):
+        assert checked >= 5, "the promises in this notebook were not found: the check above would prove nothing"
