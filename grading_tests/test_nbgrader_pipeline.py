@@ -4,6 +4,7 @@ import ast
 import json
 import os
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,3 +283,37 @@ def test_every_number_a_notebook_promises_is_true(graded):
     assert broken == []
     if graded.assignment in ("batchnorm_dropout", "convnet", "rnn_captioning"):
         assert checked >= 5, "the promises in this notebook were not found: the check above would prove nothing"
+
+
+def _visible_verdicts(nb) -> dict[str, bool]:
+    """grade id -> whether the test cell's own (visible) checks passed in the autograded notebook."""
+    return {cell.metadata["nbgrader"]["grade_id"]: not any(
+                o.output_type == "error" and o.get("ename") != "HiddenCheckFailed" for o in cell.outputs)
+            for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+            and not cell.metadata["nbgrader"].get("solution")}
+
+
+def test_the_students_check_agrees_with_autograde_on_visible_checks(graded, tmp_path):
+    """`python -m cs231n.check`, run as a student would in the submission's folder, gives each test cell
+    the verdict the grader's run of its visible checks gave; it says nothing of hidden checks."""
+    import subprocess
+    import sys
+
+    notebook = get_assignment(graded.assignment).notebooks[0]
+    buggy = next(s for s, bugs in graded.bugs.items() if bugs and not any(bug.hangs for bug in bugs))
+    students = [buggy] + ([next(s for s in graded.bugs if s.startswith("solution")), "release"]
+                          if graded.assignment == "knn" else [])
+    for student in students:
+        folder = tmp_path / student
+        shutil.copytree(graded.root / "submitted" / student / graded.assignment, folder)
+        shutil.copytree(REPO_ROOT / "release" / graded.assignment / "cs231n", folder / "cs231n")
+        completed = subprocess.run([sys.executable, "-m", "cs231n.check", f"{notebook}.ipynb"], cwd=folder,
+                                   capture_output=True, text=True, timeout=600)
+        print(completed.stdout)
+        table = {match[1]: match[2] == "pass" for match in
+                 re.finditer(r"^(\w+)\s+\d+(?:\.\d+)?\s+(pass|FAIL)", completed.stdout, re.MULTILINE)}
+        (graded_notebook,) = [nb for nb in _autograded_notebooks(graded, student)]
+        assert table == _visible_verdicts(graded_notebook), student
+        clean = all(table.values()) and "Nothing else found" in completed.stdout
+        assert completed.returncode == (0 if clean else 1), completed.stdout[-2000:]
+        assert "hidden check" not in completed.stdout.replace("hidden checks also grade", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import nbformat
 
 from .course import STUDENT_PACKAGE, get_assignment
+from .gradebook import course_config
 from .nbgrader_runner import run_nbgrader
 from .requirements import requirements_text
-from .student_package import build_student_package
+from .student_package import CHECK_DATA, build_student_package, check_data
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
 SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
@@ -58,6 +60,9 @@ def release(course_root: Path, assignment: str, environment: dict[str, str] | No
             cell.source = clean_solution_source(cell.source)
         nbformat.write(notebook, path)
         written += [release_dir / f"{notebook_name}.ipynb", path]
+    timeout = float(course_config(course_root).Execute.timeout)
+    data = json.dumps(check_data(assignment, release_dir, timeout), indent=1, sort_keys=True) + "\n"
     for directory in (release_dir, solution_dir):
+        (directory / STUDENT_PACKAGE / CHECK_DATA).write_text(data)
         (directory / "requirements.txt").write_text(requirements_text(assignment, directory))
     return written

@@ -18,6 +18,8 @@ from .student_code import parse_cell
 DISTRIBUTIONS = {
     "numpy": "numpy", "matplotlib": "matplotlib", "sklearn": "scikit-learn", "h5py": "h5py",
     "pooch": "pooch", "IPython": "ipython", "tqdm": "tqdm",
+    # The pre-submission check (cs231n/check.py) runs the notebook as the grader does.
+    "nbformat": "nbformat", "nbclient": "nbclient",
 }
 # To open and run the notebooks, and to run `nbgrader validate` before submitting.
 ALWAYS = ("jupyterlab", "ipykernel", "nbgrader")
@@ -54,8 +56,8 @@ def _package_file(package_root: Path, dotted: str) -> Path | None:
 def third_party_imports(release_dir: Path, notebooks: tuple[str, ...]) -> set[str]:
     """Top-level names of the non-standard modules that the notebooks import, directly or through the
     modules of the student package they reach."""
-    package_root = release_dir
-    pending: set[str] = set()
+    # Students run the pre-submission check as a program (`python -m cs231n.check`), not from the notebook.
+    pending: set[str] = {f"{STUDENT_PACKAGE}.check"}
     for notebook in notebooks:
         nb = nbformat.read(release_dir / f"{notebook}.ipynb", as_version=4)
         for cell in nb.cells:
@@ -73,7 +75,7 @@ def third_party_imports(release_dir: Path, notebooks: tuple[str, ...]) -> set[st
         parts = dotted.split(".")
         for depth in range(1, len(parts) + 1):  # importing a.b.c runs a, a.b and a.b.c
             name = ".".join(parts[:depth])
-            path = _package_file(package_root, name)
+            path = _package_file(release_dir, name)
             if path is None or path in seen:
                 continue
             seen.add(path)
@@ -104,6 +106,6 @@ def requirements_text(assignment: str, release_dir: Path) -> str:
     distributions = sorted({DISTRIBUTIONS[module] for module in modules} | set(ALWAYS))
     lines = [declared.get(name, name) for name in distributions]
     notebooks = ", ".join(f"{name}.ipynb" for name in spec.notebooks)
-    return (f"# What {notebooks} and its package {STUDENT_PACKAGE}/ import, Jupyter to run it and nbgrader to\n"
-            "# check it before you submit. In this folder: pip install -r requirements.txt\n"
+    return (f"# What {notebooks} and its package {STUDENT_PACKAGE}/ import (`python -m {STUDENT_PACKAGE}.check` too),\n"
+            "# Jupyter to run it and nbgrader to validate it. In this folder: pip install -r requirements.txt\n"
             + "\n".join(lines) + "\n")

@@ -238,6 +238,7 @@ def forbid_loops(qualified_name: str):
                     pending.append((callee, definition, callee_owner))
         return [f"{qualified_name}: no Python loops"]
 
+    check.forbids_loops_in = qualified_name  # read by the students' pre-submission check (check_data)
     return check
 
 

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from .course import LIBRARY_ROOT, REPO_ROOT, STUDENT_PACKAGE, assignments, get_assignment, units_graded_before
+from .student_code import is_test_cell
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 EXCLUDED_DIRECTORIES = {"grading", "__pycache__"}
@@ -202,3 +203,29 @@ def build_student_package(assignment: str, destination: Path) -> list[Path]:
     helper.write_text(NOTEBOOK_UNITS)
     written.append(helper)
     return written
+
+
+CHECK_DATA = "check_data.json"
+
+
+def check_data(assignment: str, release_dir: Path, cell_timeout: float) -> dict:
+    """What `python -m cs231n.check` compares a notebook with (cs231n_lib/check.py): each released
+    notebook's test cells as released (no hidden tests: they never reach a release), the graded units
+    it defines, and those whose checks ban Python loops."""
+    import nbformat
+
+    from .checks import all_checks
+
+    written_in = unit_notebooks(assignment)
+    no_loops = {getattr(static, "forbids_loops_in", None) for check in all_checks().values()
+                if check.id.startswith(f"{assignment}.") for static in check.static} - {None}
+    notebooks = {}
+    for notebook in get_assignment(assignment).notebooks:
+        released = nbformat.read(release_dir / f"{notebook}.ipynb", as_version=4)
+        tests = {cell.metadata["nbgrader"]["grade_id"]: {"points": cell.metadata["nbgrader"].get("points", 0),
+                                                          "source": cell.source}
+                 for cell in released.cells if is_test_cell(cell)}
+        units = sorted(name for (_, name), where in written_in.items() if where == f"{notebook}.ipynb")
+        notebooks[notebook] = {"tests": tests, "units": units,
+                               "no_loops": sorted(n for n in no_loops if n.partition(".")[0] in units)}
+    return {"assignment": assignment, "cell_timeout": cell_timeout, "notebooks": notebooks}
