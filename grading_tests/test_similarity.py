@@ -10,7 +10,7 @@ import pytest
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.cli import main
 from cs231n_lib.grading.course import assignments, get_assignment
-from cs231n_lib.grading.similarity import FLAG_TOKENS, similarity
+from cs231n_lib.grading.similarity import FLAG_TOKENS, collect_units, fingerprint, similarity
 
 
 def disguise(code: str) -> str:
@@ -67,15 +67,18 @@ def compared(request, tmp_path_factory, repo_root):
 
 
 def test_planted_copies_are_flagged(compared):
-    assignment, _, results, _ = compared
+    assignment, root, results, _ = compared
+    units, starters, _ = collect_units(root, assignment)
     missed = []
     for unit, pairs in results.items():
         pair = next((p for p in pairs if {p.first, p.second} == {"solution", "copycat"}), None)
-        assert pair is not None, unit
-        print(f"{assignment}/{unit}: copy {100 * pair.similarity:.0f}%, {pair.tokens} tokens")
-        # Units too short to tell a copy from a coincidence are never flagged, by design.
-        if pair.tokens >= 2 * FLAG_TOKENS and not pair.flagged:
-            missed.append((unit, round(pair.similarity, 2), pair.tokens))
+        tokens = pair.tokens if pair else 0
+        print(f"{assignment}/{unit}: copy {100 * pair.similarity if pair else 0:.0f}%, {tokens} tokens")
+        # Units too short to tell a copy from a coincidence are never flagged, by design; a unit with
+        # twice as much code as that must be.
+        own = fingerprint(units[unit]["solution"], fingerprint(starters[unit]).hashes)  # beyond the starter
+        if own.token_coverage >= 2 * FLAG_TOKENS and not (pair and pair.flagged):
+            missed.append((unit, round(pair.similarity, 2) if pair else None, tokens))
     assert missed == []
 
 
@@ -110,6 +113,28 @@ def test_the_cli_writes_a_page_and_the_report_lists_flagged_pairs(compared, tmp_
     from cs231n_lib.grading.report import read_flagged_pairs, write_html
 
     flagged = read_flagged_pairs(tmp_path / f"{assignment}-similarity.json")
-    assert flagged and all({pair["first"], pair["second"]} == {"copycat", "solution"} for pair in flagged)
+    assert {"copycat", "solution"} in [{pair["first"], pair["second"]} for pair in flagged]
+    assert not [pair for pair in flagged if "blank" in pair["first"] + pair["second"]]
     report = write_html(tmp_path / f"{assignment}.html", assignment, [], [], similar=flagged).read_text()
     assert f"Similar code ({len(flagged)} flagged pairs)" in report and f"{assignment}-similarity.html" in report
+
+
+def test_the_same_submissions_get_the_same_numbers_in_every_process(compared):
+    """copydetect hashes k-grams with Python's hash(), which changes with PYTHONHASHSEED: similarities
+    moved from run to run (a planted copy of gan's tanh_forward was found in one run, not in another)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    assignment, root, _, _ = compared
+    if assignment != "rnn_captioning":
+        pytest.skip("checked on one assignment")
+    script = ("import json, sys; from pathlib import Path; from cs231n_lib.grading.similarity import similarity\n"
+              "results, _ = similarity(Path(sys.argv[1]), sys.argv[2])\n"
+              "print(json.dumps([(p.unit, p.first, p.second, p.similarity, p.tokens) "
+              "for pairs in results.values() for p in pairs]))")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script, str(root), assignment], check=True, text=True,
+                                      capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout)
+            for seed in ("1", "2")]
+    assert runs[0] and runs[0] == runs[1]

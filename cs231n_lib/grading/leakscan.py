@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
 from .course import LIBRARY_ROOT, assignments, units_graded_before
+from .markers import HIDDEN_TESTS_BEGIN, SOLUTION_BEGIN, solution_regions
 from .student_package import top_level_owner
 
 FORBIDDEN_TEXT = {
-    "BEGIN HIDDEN TESTS": "a hidden test block",
+    HIDDEN_TESTS_BEGIN.removeprefix("### "): "a hidden test block",
     "cs231n-hidden-check": "a hidden check marker",
-    "### BEGIN SOLUTION": "a solution marker",
+    SOLUTION_BEGIN: "a solution marker",
     "import cs231n_lib": "an import of the reference library",
     "from cs231n_lib": "an import of the reference library",
 }
 FORBIDDEN_NAMES = {"cs231n_lib": "the reference library", "grading": "grading code", "gradebook.db": "the gradebook"}
-REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
 
 
 def solution_lines(assignment: str) -> dict[str, Path]:
@@ -38,10 +37,10 @@ def solution_lines(assignment: str) -> dict[str, Path]:
         text = path.read_text()
         module = ".".join(path.relative_to(LIBRARY_ROOT).with_suffix("").parts)
         tree = ast.parse(text)
-        for match in REGION.finditer(text):
-            line_number = text[: match.start()].count("\n") + 1
-            is_solved = (module, top_level_owner(tree, line_number)) in solved
-            for line in match.group(1).splitlines():
+        text_lines = text.splitlines()
+        for first, last in solution_regions(text, str(path)):
+            is_solved = (module, top_level_owner(tree, first)) in solved
+            for line in text_lines[first:last - 1]:  # between the two marker lines
                 code = line.strip()
                 if is_solved:
                     shipped.add(code)

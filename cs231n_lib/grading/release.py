@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -11,17 +10,15 @@ import nbformat
 
 from .course import STUDENT_PACKAGE, get_assignment
 from .gradebook import course_config
+from .markers import HIDDEN_TESTS_BLOCK, SOLUTION_MARKER_LINE
 from .nbgrader_runner import run_nbgrader
 from .requirements import requirements_text
 from .student_package import CHECK_DATA, build_student_package, check_data
 
-HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
-SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-
 
 def clean_solution_source(source: str) -> str:
     """Solutions for students: no solution markers, no hidden tests."""
-    return SOLUTION_MARKER.sub("", HIDDEN_BLOCK.sub("", source)).rstrip("\n")
+    return SOLUTION_MARKER_LINE.sub("", HIDDEN_TESTS_BLOCK.sub("", source)).rstrip("\n")
 
 
 def link_package_into_source(course_root: Path, assignment: str) -> None:

@@ -10,16 +10,16 @@ never flagged: a pair needs FLAG_TOKENS shared tokens as well as FLAG_SIMILARITY
 
 from __future__ import annotations
 
+import hashlib
 import html
-import io
 import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import highlight_overlap
+from copydetect import compare_files
+from copydetect.utils import filter_code, get_token_coverage, highlight_overlap, winnow
 
 from . import safe_files
 from .autograde import submitted_students
@@ -27,8 +27,10 @@ from .course import get_assignment
 
 NOISE_TOKENS = 10  # copydetect's k: the shortest shared run of (filtered) tokens that counts
 WINDOW = 5  # winnowing window: every shared run of NOISE_TOKENS + WINDOW - 1 tokens is found
-FLAG_SIMILARITY = 0.8  # share of either submission's code that the other also has
-FLAG_TOKENS = 50  # and at least this many shared tokens
+# Measured on the course's own units (test_similarity.py): disguised copies sharing 75 tokens or more
+# are 90-100% similar; two independent correct solutions at most 75%.
+FLAG_SIMILARITY = 0.85  # share of either submission's code that the other also has
+FLAG_TOKENS = 75  # and at least this many shared tokens
 
 
 @dataclass
@@ -95,15 +97,44 @@ def collect_units(course_root: Path, assignment: str) -> tuple[dict[str, dict[st
     return units, starters, problems
 
 
-def _fingerprint(code: str, boilerplate: list[int] | None = None) -> CodeFingerprint:
-    return CodeFingerprint("unit.py", NOISE_TOKENS, WINDOW, boilerplate=boilerplate, fp=io.StringIO(code),
-                           language="python")
+@dataclass
+class Fingerprint:
+    """A unit's winnowed fingerprints, with what copydetect's compare_files reads."""
+
+    k: int
+    hashes: set[int]
+    hash_idx: dict[int, list[int]]  # fingerprint -> where it starts in the filtered code
+    filtered_code: str
+    offsets: np.ndarray  # to map filtered positions back to the code, for highlighting
+    token_coverage: float
+
+
+def _kgram_hashes(text: str) -> np.ndarray:
+    """A stable hash of every k-gram. copydetect hashes with Python's hash(), which changes with each
+    process (PYTHONHASHSEED): the same pair of submissions got other fingerprints, and another
+    similarity, on every run. 48 bits, so that winnowing's float comparisons stay exact."""
+    return np.array([int.from_bytes(hashlib.blake2b(text[i:i + NOISE_TOKENS].encode(), digest_size=6).digest(),
+                                    "little") for i in range(len(text) - NOISE_TOKENS + 1)], dtype=np.int64)
+
+
+def fingerprint(code: str, boilerplate: set[int] | None = None) -> Fingerprint:
+    """copydetect's CodeFingerprint (names as one symbol, no comments or blanks, winnowed k-grams,
+    the starter's fingerprints removed), with stable hashes."""
+    filtered, offsets = filter_code(code, "unit.py", "python")
+    hash_idx: dict[int, list[int]] = {}
+    if len(filtered) >= NOISE_TOKENS:
+        hashes, positions = winnow(_kgram_hashes(filtered), WINDOW, remove_duplicates=False)
+        for value, position in zip(hashes.tolist(), positions.tolist(), strict=True):
+            if value not in (boilerplate or set()):
+                hash_idx.setdefault(value, []).append(position)
+    coverage = float(get_token_coverage(hash_idx, NOISE_TOKENS, len(filtered)))
+    return Fingerprint(NOISE_TOKENS, set(hash_idx), hash_idx, filtered, offsets, coverage)
 
 
 def compare_unit(unit: str, codes: dict[str, str], starter: str) -> list[Pair]:
     """Every pair of students' code for one unit, most similar first; the starter's fingerprints removed."""
-    boilerplate = list(_fingerprint(starter).hashes)
-    prints = {student: _fingerprint(code, boilerplate) for student, code in codes.items()
+    boilerplate = fingerprint(starter).hashes
+    prints = {student: fingerprint(code, boilerplate) for student, code in codes.items()
               if code.strip() != starter.strip()}
     pairs = []
     for first, second in itertools.combinations(sorted(prints), 2):

@@ -16,9 +16,9 @@ import shutil
 from pathlib import Path
 
 from .course import LIBRARY_ROOT, REPO_ROOT, STUDENT_PACKAGE, assignments, get_assignment, units_graded_before
+from .markers import solution_regions
 from .student_code import is_test_cell
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 EXCLUDED_DIRECTORIES = {"grading", "__pycache__"}
 NOTEBOOK_UNITS_MODULE = "notebook_units"
 
@@ -92,25 +92,6 @@ def _forwarded_arguments(arguments: ast.arguments) -> str:
     return ", ".join(parts)
 
 
-def _solution_regions(text: str, module: str) -> list[tuple[int, int]]:
-    """(first, last) line numbers of each BEGIN/END SOLUTION region, markers included."""
-    regions, start = [], None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if start is not None:
-                raise ValueError(f"{module}: line {number}: {BEGIN} inside the region opened on line {start}")
-            start = number
-        elif stripped == END:
-            if start is None:
-                raise ValueError(f"{module}: line {number}: {END} without {BEGIN}")
-            regions.append((start, number))
-            start = None
-    if start is not None:
-        raise ValueError(f"{module}: line {start}: {BEGIN} is never closed")
-    return regions
-
-
 def _replacement_body(tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef, owner: str,
                       indent: str, notebook: str | None, graded_in: str | None, module: str) -> list[str]:
     if notebook is None:
@@ -139,7 +120,7 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]],
     tree, lines = ast.parse(text), text.splitlines()
     replaced: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
     dropped: set[int] = set()
-    for first, last in _solution_regions(text, module):
+    for first, last in solution_regions(text, module):
         owner = top_level_owner(tree, first)
         if owner is not None and (module, owner) in solved:
             dropped |= {first, last}

@@ -1,0 +1,36 @@
+"""The markers in the course's sources, defined once: solution regions and hidden-test blocks.
+
+A marker line is the marker alone, with any indentation and trailing blanks (as nbgrader accepts);
+the stubbing, the release's clean-up and the leak scan all read them through this module, so none
+of them can see a region the others miss.
+"""
+
+from __future__ import annotations
+
+import re
+
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_TESTS_BEGIN, HIDDEN_TESTS_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+SOLUTION_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+HIDDEN_TESTS_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?",
+                                re.DOTALL | re.MULTILINE)
+
+
+def solution_regions(text: str, where: str) -> list[tuple[int, int]]:
+    """(first, last) line numbers of each BEGIN/END SOLUTION region, markers included."""
+    regions, start = [], None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == SOLUTION_BEGIN:
+            if start is not None:
+                raise ValueError(f"{where}: line {number}: {SOLUTION_BEGIN} inside the region opened on line {start}")
+            start = number
+        elif stripped == SOLUTION_END:
+            if start is None:
+                raise ValueError(f"{where}: line {number}: {SOLUTION_END} without {SOLUTION_BEGIN}")
+            regions.append((start, number))
+            start = None
+    if start is not None:
+        raise ValueError(f"{where}: line {start}: {SOLUTION_BEGIN} is never closed")
+    return regions
