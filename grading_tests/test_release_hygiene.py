@@ -175,3 +175,18 @@ def test_release_package_imports_and_its_graded_units_are_stubs(repo_root, tmp_p
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.stdout.strip() == "stubbed", result.stderr
+
+
+@pytest.mark.parametrize("marker", ["### BEGIN SOLUTION", "    ### BEGIN SOLUTION  ", "### BEGIN SOLUTION\t"])
+def test_the_leak_scan_reads_every_solution_region_the_release_stubs(tmp_path, monkeypatch, marker):
+    """A marker with trailing blanks is a region for the stubbing and the release (markers.py); the
+    leak scan's own pattern used to skip it, so that region's lines were never looked for."""
+    from cs231n_lib.grading import leakscan
+    from cs231n_lib.grading.markers import solution_regions
+
+    source = (f"def later_unit(x):\n{marker}\n    result = some_distinctive_expression_of(x) * 12345\n"
+              "    return result\n    ### END SOLUTION   \n")
+    (tmp_path / "later.py").write_text(source)
+    monkeypatch.setattr(leakscan, "LIBRARY_ROOT", tmp_path)
+    assert solution_regions(source, "later.py") == [(2, 5)]
+    assert "result = some_distinctive_expression_of(x) * 12345" in leakscan.solution_lines("knn")
