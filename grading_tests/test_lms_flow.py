@@ -3,6 +3,7 @@
 Gradescope. Every total must agree with `nbgrader export`, late penalty included."""
 
 import csv
+import re
 import zipfile
 
 import nbformat
@@ -54,6 +55,10 @@ def test_collect_grade_report_and_export_agree_with_nbgrader(course, capsys):
     assert "pass --force to replace those submissions" in capsys.readouterr().err
 
     assert main(["--root", str(course), "autograde", ASSIGNMENT, "--workers", "1"]) == 0
+    # Not a terminal: one plain line per submission, no progress bar redrawn with carriage returns.
+    printed = capsys.readouterr()
+    assert re.search(r"^\[2/2\] knn/(ann|bob): graded in \d+\.\d s$", printed.out, re.MULTILINE), printed.out
+    assert "\r" not in printed.out + printed.err
     rows = {row.student: row for row in scores(course, ASSIGNMENT)}
     code_points = sum(rows["ann"].cells.values())
     assert code_points > 0 and rows["ann"].late_penalty == 0

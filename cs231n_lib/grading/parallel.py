@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -288,7 +289,10 @@ def autograde_assignments(
         templates = dict(zip(names_in_order, pool.map(partial(build_template, course_root), names_in_order),
                              strict=True))
     names = ", ".join(templates)
-    bar = tqdm(total=len(jobs), desc=f"autograde {names}", unit="submission", disable=not progress)
+    # A bar on a terminal; in a log (CI, `make demo > log`) one plain line per submission instead of a
+    # bar redrawn with carriage returns.
+    interactive = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(jobs), desc=f"autograde {names}", unit="submission", disable=not interactive)
 
     def record(assignment: str, result: SubmissionResult) -> None:
         merge(course_root, assignment, result)
@@ -297,6 +301,9 @@ def autograde_assignments(
         failed = sum(not r.ok for r in done)
         bar.set_postfix(done=len(done) - failed, failed=failed, skipped=sum(skipped.values()))
         bar.update()
+        if progress and not interactive:
+            print(f"[{len(done)}/{len(jobs)}] {assignment}/{result.student}: "
+                  f"{'graded' if result.ok else 'NOT GRADED'} in {result.seconds:.1f} s", flush=True)
 
     try:
         if workers <= 1 and scheduler is None:
