@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from student_kernel import write_kernelspec
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.autograde import autograde
@@ -303,12 +304,17 @@ def test_the_students_check_agrees_with_autograde_on_visible_checks(graded, tmp_
     buggy = next(s for s, bugs in graded.bugs.items() if bugs and not any(bug.hangs for bug in bugs))
     students = [buggy] + ([next(s for s in graded.bugs if s.startswith("solution")), "release"]
                           if graded.assignment == "knn" else [])
+    # The kernel sees what a student's machine has (the release's requirements), not this project's
+    # environment: a submission importing the staff library fails there as it does in the grader.
+    jupyter_path = tmp_path / "jupyter"
+    write_kernelspec(jupyter_path, "python3", REPO_ROOT / "release" / graded.assignment, tmp_path)
+    environment = {**os.environ, "JUPYTER_PATH": str(jupyter_path)}
     for student in students:
         folder = tmp_path / student
         shutil.copytree(graded.root / "submitted" / student / graded.assignment, folder)
         shutil.copytree(REPO_ROOT / "release" / graded.assignment / "cs231n", folder / "cs231n")
         completed = subprocess.run([sys.executable, "-m", "cs231n.check", f"{notebook}.ipynb"], cwd=folder,
-                                   capture_output=True, text=True, timeout=600)
+                                   capture_output=True, text=True, timeout=600, env=environment)
         print(completed.stdout)
         table = {match[1]: match[2] == "pass" for match in
                  re.finditer(r"^(\w+)\s+\d+(?:\.\d+)?\s+(pass|FAIL)", completed.stdout, re.MULTILINE)}

@@ -14,55 +14,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from packaging.requirements import Requirement
+from student_kernel import write_kernelspec
 
 from cs231n_lib.grading.course import REPO_ROOT, assignments
 
 pytestmark = pytest.mark.student_env
 
 MISSING_MODULE = {"ModuleNotFoundError", "ImportError"}
-
-
-def distributions_needed(requirements: list[str]) -> set[str]:
-    """The distributions pip would install for requirements (extras ignored), by canonical name."""
-    pending, found = [Requirement(line).name for line in requirements], set()
-    while pending:
-        name = pending.pop().lower().replace("_", "-")
-        if name in found:
-            continue
-        found.add(name)
-        for line in metadata.requires(name) or []:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                pending.append(requirement.name)
-    return found
-
-
-def site_with_only(requirements: list[str], folder: Path) -> Path:
-    """A folder of links to the installed files of exactly those distributions, for PYTHONPATH."""
-    site = folder / "site"
-    site.mkdir()
-    for name in distributions_needed(requirements):
-        distribution = metadata.distribution(name)
-        base = Path(distribution.locate_file(""))
-        for top in {Path(str(file)).parts[0] for file in distribution.files or []}:
-            source = base / top
-            if top not in {"..", "__pycache__"} and source.exists() and not (site / top).exists():
-                (site / top).symlink_to(source)
-    return site
-
-
-def requirement_lines(folder: Path) -> list[str]:
-    text = (folder / "requirements.txt").read_text()
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +38,8 @@ def isolated_kernel(tmp_path_factory, monkeypatch_module):
 
     def build(assignment):
         if assignment not in built:
-            site = site_with_only(requirement_lines(REPO_ROOT / "release" / assignment),
-                                  tmp_path_factory.mktemp(f"site-{assignment}"))
-            name = f"isolated-{assignment}"
-            spec_folder = kernels / "kernels" / name
-            spec_folder.mkdir(parents=True)
-            # -S: no site-packages and no .pth files (this project's editable install is one). The same
-            # interpreter, so the same standard library; PYTHONPATH holds only the required distributions.
-            (spec_folder / "kernel.json").write_text(json.dumps({
-                "argv": [sys.executable, "-S", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": name, "language": "python",
-                "env": {"PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1", "MPLBACKEND": "agg",
-                        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
-            }))
-            built[assignment] = name
+            built[assignment] = write_kernelspec(kernels, f"isolated-{assignment}", REPO_ROOT / "release" / assignment,
+                                                 tmp_path_factory.mktemp(f"site-{assignment}"))
         return built[assignment]
 
     return build

@@ -180,7 +180,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from .nbgrader_runner import run_nbgrader
 
     _assignments([args.assignment])
-    roster = read_roster(args.roster)
+    roster = read_roster(args.roster.resolve())
     by_lms_id = {entry.lms_id: entry.student_id for entry in roster}
     extracted = args.root / "downloaded" / args.assignment / "extracted"
     unpacked = unpack(args.archive.resolve(), extracted)
@@ -237,7 +237,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .lms import export_rows, read_roster
 
     _assignments([args.assignment])
-    roster = read_roster(args.roster)
+    roster = read_roster(args.roster.resolve())
     grades = {row.student: row.score for row in scores(args.root, args.assignment, everyone=True)}
     rows, unmatched = export_rows(args.format, args.assignment, roster, grades,
                                   max_score(args.root, args.assignment), args.lms_assignment_id or "")
