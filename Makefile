@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # nbgrader creates gradebooks with the `alembic` command, which must be on PATH.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MPLBACKEND=agg
 
-.PHONY: install demo test test-paths test-student-env test-slow lint bench release check clean
+.PHONY: install demo test test-paths test-student-env lint bench release clean
 
 $(STAMP): pyproject.toml
 	@# The grading sandbox (bubblewrap) is a system package: install it where we can, else warn.
@@ -40,9 +40,6 @@ test-paths: $(STAMP)
 # Each release folder run with only what its requirements.txt installs (every notebook twice).
 test-student-env: $(STAMP)
 	$(RUN) $(PY) -m pytest -m student_env
-
-test-slow: $(STAMP)
-	$(RUN) $(PY) -m pytest -m slow
 
 lint: $(STAMP)
 	$(RUN) $(PY) -m ruff check .

@@ -207,7 +207,7 @@ def run_plan(plan, namespace):
             kwargs = {k: resolve_argument(v) for k, v in step.get("kwargs", {}).items()}
             best, spent = float("inf"), 0.0
             for attempt in range(max(1, int(step.get("repeat", 1)))):
-                if attempt:  # fresh inputs for each repeat; the first call's are kept to check mutation
+                if attempt:  # fresh inputs for each repeat; the last call's are kept to check mutation
                     args = [resolve_argument(a) for a in step.get("args", [])]
                 started = time.perf_counter()
                 value = target(*args, **kwargs)
