@@ -23,8 +23,8 @@ def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays: Any, extra: 
     """run() on arrays (then the extra arguments), and expect each array to be unchanged after the call.
 
     The arrays are passed as step results, which the call receives as they are, and recorded
-    again afterwards. (plan.expect_inputs_unchanged cannot see an in-place change: the probe
-    re-makes plan arrays after each call, so what it records is a fresh copy.)
+    again afterwards, so an in-place change shows (as with plan.expect_inputs_unchanged, which
+    records a call's own arguments); each failure names the argument's position.
     """
     held = [plan.hold(array) for array in arrays]
     result = run(plan, name, target, *held, *extra)
