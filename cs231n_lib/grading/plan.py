@@ -4,6 +4,10 @@ A check builds a ``Plan`` from its own seeded generator. The plan travels to
 the student's kernel as JSON (inputs only, never expected values); the
 grader runs the same plan against the reference and applies the plan's
 expectations to both result sets.
+
+Plan.item, hold, method, multiply, subtract and set_item spell common calls
+readably; each adds the same step that the equivalent plan.call would. The
+vocabulary checks share on top of Plan lives in check_helpers.py.
 """
 
 from __future__ import annotations
@@ -102,6 +106,35 @@ class Plan:
         self.steps.append(step)
         return ref
 
+    # Readable forms of common calls. Each is one plan.call of a target the probe already knows, so
+    # the plan that reaches the kernel is exactly the one the spelled-out call would make.
+
+    def item(self, container: StepRef, key: Any, record: bool = False) -> StepRef:
+        """container[key] in the kernel (e.g. one of the values a call returned)."""
+        return self.call("item", container, key, record=record)
+
+    def hold(self, value: Any, record: bool = False) -> StepRef:
+        """value as a step result, so that the following calls share one object (e.g. an array or a
+        bn_param they may modify in place); with record, the value as it is at this point comes back
+        (e.g. an argument after a call that must not modify it)."""
+        return self.call("item", [value], 0, record=record)
+
+    def method(self, ref: StepRef, name: str, *args: Any, record: bool = False, **kwargs: Any) -> StepRef:
+        """ref.name(*args, **kwargs) in the kernel."""
+        return self.call(f"{ref}.{name}", *args, record=record, **kwargs)
+
+    def multiply(self, ref: StepRef, factor: Any) -> StepRef:
+        """ref * factor in the kernel (ref's own __mul__)."""
+        return self.method(ref, "__mul__", factor)
+
+    def subtract(self, ref: StepRef, other: Any) -> StepRef:
+        """ref - other in the kernel (ref's own __sub__)."""
+        return self.method(ref, "__sub__", other)
+
+    def set_item(self, container: StepRef, key: Any, value: Any) -> StepRef:
+        """container[key] = value in the kernel."""
+        return self.method(container, "__setitem__", key, value)
+
     def wire(self) -> dict[str, Any]:
         return {"steps": self.steps, "arrays": self.arrays}
 
@@ -110,10 +143,20 @@ class Plan:
 
     # Expectations: each compares the student's results with the reference's.
 
-    def expect_close(self, ref: StepRef, name: str, tol: float) -> None:
+    def expect_close(self, ref: StepRef, name: str, tol: float, by_value: bool = False) -> None:
+        """The result matches the reference's to relative error tol, leaf by leaf.
+
+        Entries far below the largest expected one are judged on its scale (compare.SCALE_FLOOR).
+        by_value: every entry is judged on the scale of the largest expected entry, for results of
+        float32 inputs, whose rounding (~1e-7 of the largest entry) cancels in small entries so that
+        their own relative error says nothing; the result's dtype is not graded.
+        """
+
         def expectation(student: Results, reference: Results) -> list[str]:
             got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
-            return compare.expect_same_structure_close(name, got, expected, tol)
+            # rel_error's denominator adds both sides, hence 2x the largest entry.
+            floor = 2 * compare.largest_magnitude(expected) if by_value else None
+            return compare.expect_same_structure_close(name, got, expected, tol, floor)
 
         self.expectations.append(expectation)
 
@@ -166,6 +209,18 @@ class Plan:
         self.expectations.append(expectation)
 
 
+def step_problem(results: Results, ref: StepRef) -> str | None:
+    """Why step ref gave no usable value (its error, or that nothing came back), or None."""
+    if ref.id not in results:
+        return "no result came back"
+    result = results[ref.id]
+    if "error" in result:
+        return str(result["error"])
+    if "value" not in result:
+        return "no value came back"
+    return None
+
+
 def _result(results: Results, ref: StepRef, name: str) -> dict[str, Any]:
     if ref.id not in results:
         raise compare.CheckFailure(f"{name}: no result came back")
@@ -197,8 +252,3 @@ def call_expecting_success(plan: Plan, name: str, target: str, *args, **kwargs) 
 
     plan.expectations.append(expectation)
     return ref
-
-
-def held(plan: Plan, value) -> StepRef:
-    """value as a step result, so that the following calls share one object (e.g. a bn_param they update)."""
-    return plan.call("item", [value], 0)

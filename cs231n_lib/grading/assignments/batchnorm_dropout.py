@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..check_helpers import expect_loss_and_grads, explain_with_layers, run, run_keeping_inputs
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, RandomNormal, StepRef, held
+from ..plan import Plan, RandomNormal, StepRef
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .batchnorm_dropout_alternatives import batchnorm_dropout_alternatives
-from .two_layer_net import TOL, TOL32, _close, explain_with_layers, run, run_keeping_inputs
 
 # Float64 results are compared at 1e-9 (TOL): a different but correct formula for the same
 # normalization differs by ~1e-13 relative; a wrong one by far more than 1e-3. Every check here is
 # well conditioned (at most a few forward and backward passes; no training loop), so all compare
-# tightly. Float32 inputs are graded by value (two_layer_net.close32), not by the output's dtype.
+# tightly. Float32 inputs are graded by value at 1e-5 (TOL32; plan.expect_close's by_value), not by
+# the output's dtype. The same tolerances as two_layer_net, whose layers these networks use.
+TOL = 1e-9
+TOL32 = 1e-5
 
 
 def _forward(plan: Plan, unit: str, x, gamma, beta, param, name: str,
@@ -39,7 +42,7 @@ def _forward(plan: Plan, unit: str, x, gamma, beta, param, name: str,
         result = run_keeping_inputs(plan, name, unit, x, gamma, beta, extra=(param,))
     else:
         result = run(plan, name, unit, x, gamma, beta, param)
-    return plan.call("item", result, 0, record=True), plan.call("item", result, 1)
+    return plan.item(result, 0, record=True), plan.item(result, 1)
 
 
 def _backward_of_own_forward(plan: Plan, rng: np.random.Generator, forward: str, backward: str, cases) -> None:
@@ -51,7 +54,8 @@ def _backward_of_own_forward(plan: Plan, rng: np.random.Generator, forward: str,
         _, cache = _forward(plan, forward, x, gamma, beta, param, f"{forward} (train) for x of shape {(N, D)}")
         grads = run(plan, f"{backward} for x of shape {(N, D)}", backward, dout, cache)
         for index, gradient in enumerate(("dx", "dgamma", "dbeta")):
-            _close(plan, plan.call("item", grads, index, record=True), f"{backward} {gradient} for x of shape {(N, D)}")
+            plan.expect_close(plan.item(grads, index, record=True), f"{backward} {gradient} for x of shape {(N, D)}",
+                              TOL)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -66,12 +70,12 @@ def batchnorm_forward_train(plan: Plan, rng: np.random.Generator) -> None:
         gamma, beta = rng.normal(size=D), rng.normal(size=D)
         out, _ = _forward(plan, "batchnorm_forward", x, gamma, beta, param, f"batchnorm_forward (train) {param}",
                           keeping_inputs=True)
-        _close(plan, out, f"batchnorm_forward out in train mode for x of shape {(N, D)}, bn_param={param}")
+        plan.expect_close(out, f"batchnorm_forward out in train mode for x of shape {(N, D)}, bn_param={param}", TOL)
     # Float32 inputs, graded by value (the dtype of out is not part of the contract).
     x32 = rng.uniform(0.5, 1.5, size=(6, 4)).astype(np.float32)
     gamma32, beta32 = (rng.uniform(0.5, 1.5, size=4).astype(np.float32) for _ in range(2))
     out, _ = _forward(plan, "batchnorm_forward", x32, gamma32, beta32, {"mode": "train"}, "batchnorm_forward float32")
-    _close(plan, out, "batchnorm_forward out for float32 x of shape (6, 4)", TOL32)
+    plan.expect_close(out, "batchnorm_forward out for float32 x of shape (6, 4)", TOL32, by_value=True)
 
 
 @hidden_check("batchnorm_dropout.batchnorm_forward_running", unit="batchnorm_forward",
@@ -83,20 +87,20 @@ def batchnorm_forward_running(plan: Plan, rng: np.random.Generator) -> None:
                          ("from given running averages with momentum 0.5",
                           {"mode": "train", "momentum": 0.5, "running_mean": rng.normal(size=D),
                            "running_var": rng.uniform(0.5, 2.0, size=D)})):
-        bn_param = held(plan, param)
+        bn_param = plan.hold(param)
         for step in range(1, 4):
             x = rng.normal(size=(N, D)) * rng.uniform(0.5, 3, size=D) + rng.normal(size=D)
             _forward(plan, "batchnorm_forward", x, gamma, beta, bn_param, f"batchnorm_forward step {step}")
             for key in ("running_mean", "running_var"):
-                value = plan.call("item", bn_param, key, record=True)
-                _close(plan, value, f"bn_param[{key!r}] after {step} training steps {label}")
-        plan.call(f"{bn_param}.__setitem__", "mode", "test")
+                value = plan.item(bn_param, key, record=True)
+                plan.expect_close(value, f"bn_param[{key!r}] after {step} training steps {label}", TOL)
+        plan.set_item(bn_param, "mode", "test")
         x = rng.normal(size=(7, D))
         out, _ = _forward(plan, "batchnorm_forward", x, gamma, beta, bn_param, "batchnorm_forward (test)")
-        _close(plan, out, f"batchnorm_forward out in test mode after 3 training steps {label}")
+        plan.expect_close(out, f"batchnorm_forward out in test mode after 3 training steps {label}", TOL)
         for key in ("running_mean", "running_var"):
-            value = plan.call("item", bn_param, key, record=True)
-            _close(plan, value, f"bn_param[{key!r}] after a test-mode call (it must not change)")
+            value = plan.item(bn_param, key, record=True)
+            plan.expect_close(value, f"bn_param[{key!r}] after a test-mode call (it must not change)", TOL)
 
 
 @hidden_check("batchnorm_dropout.batchnorm_backward", unit="batchnorm_backward", cell="test_batchnorm_backward",
@@ -128,11 +132,11 @@ def layernorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         gamma, beta = rng.normal(size=D), rng.normal(size=D)
         out, _ = _forward(plan, "layernorm_forward", x, gamma, beta, param, f"layernorm_forward {param}",
                           keeping_inputs=True)
-        _close(plan, out, f"layernorm_forward out for x of shape {(N, D)}, ln_param={param}")
+        plan.expect_close(out, f"layernorm_forward out for x of shape {(N, D)}, ln_param={param}", TOL)
     x32 = rng.uniform(0.5, 1.5, size=(4, 6)).astype(np.float32)
     gamma32, beta32 = (rng.uniform(0.5, 1.5, size=6).astype(np.float32) for _ in range(2))
     out, _ = _forward(plan, "layernorm_forward", x32, gamma32, beta32, {}, "layernorm_forward float32")
-    _close(plan, out, "layernorm_forward out for float32 x of shape (4, 6)", TOL32)
+    plan.expect_close(out, "layernorm_forward out for float32 x of shape (4, 6)", TOL32, by_value=True)
 
 
 @hidden_check("batchnorm_dropout.layernorm_backward", unit="layernorm_backward", cell="test_layernorm_backward",
@@ -176,23 +180,24 @@ def dropout_forward(plan: Plan, rng: np.random.Generator) -> None:
         for call in (1, 2):  # the seed is applied at every call: the same mask twice
             result = run_keeping_inputs(plan, "dropout_forward", "dropout_forward", x,
                                         extra=({"mode": "train", "p": p, "seed": seed},))
-            out = plan.call("item", result, 0, record=True)
+            out = plan.item(result, 0, record=True)
             name = f"dropout_forward (train, p={p}, seed={seed}) out for {np.dtype(dtype).name} x of shape {shape}"
-            _close(plan, out, f"{name}, call {call}", TOL if dtype == np.float64 else TOL32)
+            tol = TOL if dtype == np.float64 else TOL32
+            plan.expect_close(out, f"{name}, call {call}", tol, by_value=tol >= TOL32)
             plan.call("seed_numpy", 7)  # moves the global stream on; the next call must reseed
     # Without a seed: statistics only (any random stream is fine).
     for p in (0.25, 0.7):
         x = RandomNormal(3407, (200, 150))
         x_values = np.random.default_rng(3407).standard_normal((200, 150)) + 0.0
         result = run(plan, "dropout_forward", "dropout_forward", x, {"mode": "train", "p": p})
-        out = plan.call("item", result, 0)
-        plan.expect(plan.call("item", [[out]], 0, record=True), f"dropout_forward (train, p={p}) without a seed",
+        out = plan.item(result, 0)
+        plan.expect(plan.hold([out], record=True), f"dropout_forward (train, p={p}) without a seed",
                     _dropout_statistics(x_values, p, f"dropout_forward (train, p={p}) on x of shape (200, 150)"))
     x = rng.normal(size=(4, 5))
     for p, seed in ((0.4, None), (0.4, 3)):
         param = {"mode": "test", "p": p} if seed is None else {"mode": "test", "p": p, "seed": seed}
-        out = plan.call("item", run(plan, "dropout_forward", "dropout_forward", x, param), 0, record=True)
-        _close(plan, out, f"dropout_forward in test mode with {param} (the identity)")
+        out = plan.item(run(plan, "dropout_forward", "dropout_forward", x, param), 0, record=True)
+        plan.expect_close(out, f"dropout_forward in test mode with {param} (the identity)", TOL)
 
 
 def _consistent_backward(x: np.ndarray, dout: np.ndarray, name: str):
@@ -221,14 +226,14 @@ def dropout_backward(plan: Plan, rng: np.random.Generator) -> None:
         x, dout = rng.uniform(0.5, 2.0, size=shape), rng.normal(size=shape)
         name = f"dropout_backward (train, p={p}) for x of shape {shape}"
         forward = run(plan, "dropout_forward", "dropout_forward", x, {"mode": "train", "p": p})
-        out, cache = plan.call("item", forward, 0), plan.call("item", forward, 1)
+        out, cache = plan.item(forward, 0), plan.item(forward, 1)
         dx = run(plan, name, "dropout_backward", dout, cache)
-        plan.expect(plan.call("item", [[out, dx]], 0, record=True), name, _consistent_backward(x, dout, name))
+        plan.expect(plan.hold([out, dx], record=True), name, _consistent_backward(x, dout, name))
     x, dout = rng.normal(size=(6, 5)), rng.normal(size=(6, 5))
-    _, cache = (plan.call("item", run(plan, "dropout_forward", "dropout_forward", x, {"mode": "test", "p": 0.5}), i)
+    _, cache = (plan.item(run(plan, "dropout_forward", "dropout_forward", x, {"mode": "test", "p": 0.5}), i)
                 for i in range(2))
     dx = run(plan, "dropout_backward in test mode", "dropout_backward", dout, cache)
-    _close(plan, dx, "dropout_backward dx in test mode (dout unchanged)")
+    plan.expect_close(dx, "dropout_backward dx in test mode (dout unchanged)", TOL)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -241,12 +246,6 @@ def _normalized_net(plan: Plan, name: str, *args, **kwargs) -> StepRef:
     method = plan.call("fc_net_normalized_loss.__get__", model)  # bound to this model, like a method
     plan.call(f"{model}.__setattr__", "normalized_loss", method)
     return model
-
-
-def _loss_and_grads(plan: Plan, model: StepRef, X, y, name: str, tol: float = TOL) -> None:
-    result = run(plan, name, f"{model}.loss", X, y)
-    plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss", tol)
-    _close(plan, plan.call("item", result, 1, record=True), f"{name}: grads", tol)
 
 
 def _cs231n_initial_losses(plan: Plan, normalization=None, keep_ratios=(1,)) -> None:
@@ -265,7 +264,8 @@ def _cs231n_initial_losses(plan: Plan, normalization=None, keep_ratios=(1,)) -> 
             net = f"FullyConnectedNet([20, 30], reg={reg}, {', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
             model = _normalized_net(plan, net, [H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-2,
                                     dtype="float64", **kwargs)
-            _loss_and_grads(plan, model, X, y, f"{net} on CS231n's batch of 2")
+            name = f"{net} on CS231n's batch of 2"
+            expect_loss_and_grads(plan, run(plan, name, f"{model}.loss", X, y), name, TOL)
 
 
 def _deeper_nets(plan: Plan, rng: np.random.Generator, configs, test_mode: bool = True) -> None:
@@ -289,12 +289,13 @@ def _deeper_nets(plan: Plan, rng: np.random.Generator, configs, test_mode: bool 
         plan.call(f"{model}.params.update", values)
         for step in (1, 2):  # two training batches: batch norm's running averages move
             X, y = rng.normal(size=x_shape), rng.integers(0, C, size=x_shape[0])
-            _loss_and_grads(plan, model, X, y, f"{net}, training batch {step} of shape {x_shape}")
+            name = f"{net}, training batch {step} of shape {x_shape}"
+            expect_loss_and_grads(plan, run(plan, name, f"{model}.loss", X, y), name, TOL)
         if not test_mode:
             continue
         X_test = rng.normal(size=(3, *x_shape[1:]))
         scores = run(plan, f"{net} test-mode scores", f"{model}.loss", X_test)
-        _close(plan, scores, f"{net}: test-mode scores (y=None) after 2 training batches")
+        plan.expect_close(scores, f"{net}: test-mode scores (y=None) after 2 training batches", TOL)
 
 
 def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..check_helpers import expect_dtypes, expect_items_close, expect_loss_and_grads, run, run_keeping_inputs
 from ..checks import hidden_check
-from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, call_expecting_success, held, result_value
+from ..plan import Plan
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .convnet_alternatives import PLANTED_ALTERNATIVES
@@ -35,40 +35,6 @@ from .convnet_alternatives import PLANTED_ALTERNATIVES
 TOL = 1e-7
 TOL_NORM_BACKWARD = 1e-6
 TOL32 = 1e-5
-
-run = call_expecting_success
-
-
-def _array_pairs(got, expected, path=""):
-    """(path, got, expected) for every array of ndim >= 1 in a nested structure of results."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for key in expected:
-            if key in got:
-                yield from _array_pairs(got[key], expected[key], f"{path}[{key!r}]")
-    elif isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
-        for index, (g, e) in enumerate(zip(got, expected, strict=False)):
-            yield from _array_pairs(g, e, f"{path}[{index}]")
-    elif isinstance(expected, np.ndarray) and expected.ndim >= 1:
-        yield path, got, expected
-
-
-def expect_dtypes(plan: Plan, ref: StepRef, name: str, why: str) -> None:
-    """Every array in the result has the reference's dtype; the message names the array and both dtypes."""
-
-    def expectation(student, reference):
-        got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
-        for path, g, e in _array_pairs(got, expected):
-            g_dtype = getattr(g, "dtype", type(g).__name__)
-            if g_dtype != e.dtype:
-                raise CheckFailure(f"{name}{path}: dtype {g_dtype}, expected {e.dtype} ({why})")
-        return [f"{name}: dtypes match"]
-
-    plan.expectations.append(expectation)
-
-
-def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
-    """Values only (float32 results by value too): the dtype of a layer's output is not graded."""
-    plan.expect_close(ref, name, tol)
 
 # (x shape, w shape, stride, pad): padding 0 to 2, strides 1 to 3, 1x1 filters, a stride equal
 # to the filter size, non-square inputs and filters.
@@ -100,22 +66,6 @@ def _pool_param(height: int, width: int, stride: int) -> dict:
     return {"pool_height": height, "pool_width": width, "stride": stride}
 
 
-def _run_keeping_arrays(plan: Plan, name: str, target: str, *args) -> StepRef:
-    """run() target on args, then expect each array argument to be unchanged after the call."""
-    held = [plan.call("item", [arg], 0) if isinstance(arg, np.ndarray) else arg for arg in args]
-    result = run(plan, name, target, *held)
-    for position, (arg, value) in enumerate(zip(args, held, strict=True)):
-        if isinstance(arg, np.ndarray):
-            after = plan.call("item", [value], 0, record=True)
-            plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
-    return result
-
-
-def _items(plan: Plan, result: StepRef, names: tuple[str, ...], label: str, tol: float = TOL) -> None:
-    for index, name in enumerate(names):
-        _close(plan, plan.call("item", result, index, record=True), f"{label}: {name}", tol)
-
-
 # ----------------------------------------------------------------------------------------------
 # Convolution and max pooling (loops over output positions are allowed: that is the exercise)
 
@@ -125,12 +75,13 @@ def conv_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, w_shape, stride, pad in CONV_CASES:
         x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
         name = f"conv_forward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}"
-        result = _run_keeping_arrays(plan, name, "conv_forward_naive", x, w, b, _conv_param(stride, pad))
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        result = run_keeping_inputs(plan, name, "conv_forward_naive", x, w, b,
+                                    extra=(_conv_param(stride, pad),))
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
     x, w, b = (rng.uniform(0.5, 1.5, size=s).astype(np.float32) for s in ((2, 2, 5, 5), (3, 2, 3, 3), (3,)))
     name = "conv_forward_naive for float32 x (2, 2, 5, 5), w (3, 2, 3, 3), stride 1, pad 1"
     result = run(plan, name, "conv_forward_naive", x, w, b, _conv_param(1, 1))
-    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out (compared by value)", TOL32)
+    plan.expect_close(plan.item(result, 0, record=True), f"{name}: out (compared by value)", TOL32)
 
 
 @hidden_check("convnet.conv_backward_naive", unit="conv_backward_naive", cell="test_conv_backward_naive",
@@ -145,8 +96,8 @@ def conv_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
         # The cache of the student's own conv_forward_naive (its layout is the student's choice).
         forward = run(plan, f"conv_forward_naive for x {x_shape}, w {w_shape}, stride {stride}, pad {pad}",
                       "conv_forward_naive", x, w, b, _conv_param(stride, pad))
-        grads = run(plan, name, "conv_backward_naive", dout, plan.call("item", forward, 1))
-        _items(plan, grads, ("dx", "dw", "db"), name)
+        grads = run(plan, name, "conv_backward_naive", dout, plan.item(forward, 1))
+        expect_items_close(plan, grads, ("dx", "dw", "db"), name, TOL)
 
 
 @hidden_check("convnet.max_pool_forward_naive", unit="max_pool_forward_naive",
@@ -155,12 +106,13 @@ def max_pool_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, height, width, stride in POOL_CASES:
         x = rng.normal(size=x_shape)
         name = f"max_pool_forward_naive for x {x_shape}, {height}x{width} pool, stride {stride}"
-        result = _run_keeping_arrays(plan, name, "max_pool_forward_naive", x, _pool_param(height, width, stride))
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        result = run_keeping_inputs(plan, name, "max_pool_forward_naive", x,
+                                    extra=(_pool_param(height, width, stride),))
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
     x32 = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
     name = "max_pool_forward_naive for float32 x (2, 3, 4, 4), 2x2 pool, stride 2"
     result = run(plan, name, "max_pool_forward_naive", x32, _pool_param(2, 2, 2))
-    _close(plan, plan.call("item", result, 0, record=True), f"{name}: out (compared by value)")
+    plan.expect_close(plan.item(result, 0, record=True), f"{name}: out (compared by value)", TOL)
 
 
 @hidden_check("convnet.max_pool_backward_naive", unit="max_pool_backward_naive",
@@ -176,8 +128,8 @@ def max_pool_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
         # The cache of the student's own max_pool_forward_naive.
         forward = run(plan, f"max_pool_forward_naive for x {x.shape}, {height}x{width} pool, stride {stride}",
                       "max_pool_forward_naive", x, _pool_param(height, width, stride))
-        dx = run(plan, name, "max_pool_backward_naive", dout, plan.call("item", forward, 1))
-        _close(plan, dx, f"{name}: dx")
+        dx = run(plan, name, "max_pool_backward_naive", dout, plan.item(forward, 1))
+        plan.expect_close(dx, f"{name}: dx", TOL)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,14 +150,13 @@ def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
         model = run(plan, net, "ThreeLayerConvNet", input_dim=input_dim, num_filters=num_filters,
                     filter_size=filter_size, hidden_dim=hidden_dim, num_classes=C, weight_scale=0.5,
                     dtype="float64")
-        _close(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})")
+        plan.expect_close(plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})",
+                          TOL)
         X, y = rng.normal(size=(x_count, *input_dim)), rng.integers(0, C, size=x_count)
-        _close(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {X.shape}")
+        plan.expect_close(plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {X.shape}", TOL)
         for reg in (0.0, 0.7):
             plan.call(f"{model}.__setattr__", "reg", reg)
-            result = plan.call(f"{model}.loss", X, y)
-            plan.expect_close(plan.call("item", result, 0, record=True), f"{net} with reg={reg}: loss", TOL)
-            _close(plan, plan.call("item", result, 1, record=True), f"{net} with reg={reg}: grads")
+            expect_loss_and_grads(plan, plan.call(f"{model}.loss", X, y), f"{net} with reg={reg}", TOL)
     # float32 (the default dtype): parameters, scores and gradients stay float32.
     plan.call("seed_numpy", 5513)
     net = "ThreeLayerConvNet(input_dim=(3, 6, 6), num_filters=2, filter_size=3, hidden_dim=5, num_classes=4)"
@@ -215,8 +166,8 @@ def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
     expect_dtypes(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params", why)
     X, y = rng.normal(size=(3, 3, 6, 6)).astype(np.float32), rng.integers(0, C, size=3)
     result = plan.call(f"{model}.loss", X, y)
-    plan.expect_close(plan.call("item", result, 0, record=True), f"{net}: float32 loss", TOL32)
-    grads = plan.call("item", result, 1, record=True)
+    plan.expect_close(plan.item(result, 0, record=True), f"{net}: float32 loss", TOL32)
+    grads = plan.item(result, 1, record=True)
     plan.expect_close(grads, f"{net}: float32 grads (by value)", TOL32)
     expect_dtypes(plan, grads, f"{net}: grads", why)
 
@@ -232,17 +183,17 @@ def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         N, C, H, W = x_shape
         x = 3 * rng.normal(size=x_shape) + rng.normal(size=(1, C, 1, 1)) * 5
         gamma, beta = rng.normal(size=C), rng.normal(size=C)
-        bn_param = held(plan, {"mode": "train", "momentum": 0.8,
+        bn_param = plan.hold({"mode": "train", "momentum": 0.8,
                                 "running_mean": rng.normal(size=C), "running_var": rng.uniform(0.5, 2, size=C)})
         name = f"spatial_batchnorm_forward in train mode for x {x_shape}"
-        result = _run_keeping_arrays(plan, name, "spatial_batchnorm_forward", x, gamma, beta, bn_param)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        result = run_keeping_inputs(plan, name, "spatial_batchnorm_forward", x, gamma, beta, extra=(bn_param,))
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
         for key in ("running_mean", "running_var"):
-            _close(plan, plan.call("item", bn_param, key, record=True), f"{name}: bn_param[{key!r}] after the call")
+            plan.expect_close(plan.item(bn_param, key, record=True), f"{name}: bn_param[{key!r}] after the call", TOL)
         test_param = {"mode": "test", "running_mean": rng.normal(size=C), "running_var": rng.uniform(0.5, 2, size=C)}
         name = f"spatial_batchnorm_forward in test mode for x {x_shape}"
         result = run(plan, name, "spatial_batchnorm_forward", x, gamma, beta, test_param)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
 @hidden_check("convnet.spatial_batchnorm_backward", unit="spatial_batchnorm_backward",
@@ -256,8 +207,8 @@ def spatial_batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
         name = f"spatial_batchnorm_backward for x {x_shape}"
         forward = run(plan, f"spatial_batchnorm_forward for x {x_shape}", "spatial_batchnorm_forward", x, gamma,
                       beta, {"mode": "train"})
-        grads = run(plan, name, "spatial_batchnorm_backward", dout, plan.call("item", forward, 1))
-        _items(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
+        grads = run(plan, name, "spatial_batchnorm_backward", dout, plan.item(forward, 1))
+        expect_items_close(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
 
 
 GROUPNORM_CASES = (((2, 6, 4, 5), 2), ((3, 6, 3, 2), 3), ((2, 6, 2, 3), 1), ((2, 4, 3, 3), 4), ((1, 8, 2, 2), 2))
@@ -271,8 +222,9 @@ def spatial_groupnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         x = 4 * rng.normal(size=x_shape) + 10 * rng.normal(size=(x_shape[0], C, 1, 1))
         gamma, beta = rng.normal(size=(1, C, 1, 1)), rng.normal(size=(1, C, 1, 1))
         name = f"spatial_groupnorm_forward for x {x_shape}, G={G}, gn_param={gn_param}"
-        result = _run_keeping_arrays(plan, name, "spatial_groupnorm_forward", x, gamma, beta, G, gn_param)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        result = run_keeping_inputs(plan, name, "spatial_groupnorm_forward", x, gamma, beta,
+                                    extra=(G, gn_param))
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
 @hidden_check("convnet.spatial_groupnorm_backward", unit="spatial_groupnorm_backward",
@@ -286,8 +238,8 @@ def spatial_groupnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
         name = f"spatial_groupnorm_backward for x {x_shape}, G={G}"
         forward = run(plan, f"spatial_groupnorm_forward for x {x_shape}, G={G}", "spatial_groupnorm_forward", x,
                       gamma, beta, G, {})
-        grads = run(plan, name, "spatial_groupnorm_backward", dout, plan.call("item", forward, 1))
-        _items(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
+        grads = run(plan, name, "spatial_groupnorm_backward", dout, plan.item(forward, 1))
+        expect_items_close(plan, grads, ("dx", "dgamma", "dbeta"), name, TOL_NORM_BACKWARD)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..check_helpers import run
 from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, call_expecting_success, held, result_value
+from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .gan_alternatives import ALTERNATIVES
@@ -31,11 +32,8 @@ NOISE_DIM = 64
 DIGIT_PIXELS = 64
 
 
-run = call_expecting_success
-
-
 def _item(plan: Plan, ref: StepRef, key, name: str, tol: float = TOL) -> StepRef:
-    value = plan.call("item", ref, key, record=True)
+    value = plan.item(ref, key, record=True)
     plan.expect_close(value, name, tol)
     return value
 
@@ -169,10 +167,10 @@ def _activation_forward(plan: Plan, rng: np.random.Generator, unit: str, **kwarg
              np.array([[-2.0, -0.0, 0.0, 1e-9, -1e-9, 40.0, -40.0]])]
     for x in cases:
         name = f"{unit} on x of shape {x.shape}" + (f" with {kwargs}" if kwargs else "")
-        shared_x = held(plan, x)
+        shared_x = plan.hold(x)
         result = run(plan, name, unit, shared_x, **kwargs)
         _item(plan, result, 0, f"{name}: out")
-        after = plan.call("item", [shared_x], 0, record=True)
+        after = plan.hold(shared_x, record=True)
         plan.expect_equal(after, f"{name}: x after the call (it must not be modified)")
 
 
@@ -215,13 +213,13 @@ def tanh_backward(plan: Plan, rng: np.random.Generator) -> None:
 
 def _loss_results(plan: Plan, name: str, unit: str, *args, num_gradients: int | None = None) -> None:
     """Compare the loss and its gradients (one per argument unless num_gradients); inputs must stay unchanged."""
-    inputs = [held(plan, a) for a in args]
+    inputs = [plan.hold(a) for a in args]
     result = run(plan, name, unit, *inputs)
-    plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss", TOL)
+    plan.expect_close(plan.item(result, 0, record=True), f"{name}: loss", TOL)
     for index in range(1, (len(args) if num_gradients is None else num_gradients) + 1):
         _item(plan, result, index, f"{name}: gradient {index} (with respect to argument {index - 1})")
     for position, array in enumerate(inputs):
-        after = plan.call("item", [array], 0, record=True)
+        after = plan.hold(array, record=True)
         plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
 
 
@@ -283,12 +281,12 @@ def _network(plan: Plan, rng: np.random.Generator, which: str, cases) -> None:
     for N, dims in cases:
         params = _params(rng, dims)
         x = rng.uniform(-1, 1, size=(N, dims[0]))
-        shared_params = held(plan, params)
+        shared_params = plan.hold(params)
         shape = " -> ".join(map(str, dims))
         name = f"{which}_forward on ({N}, {dims[0]}) inputs, layers {shape}"
         forward = run(plan, name, f"{which}_forward", x, shared_params)
         out = _item(plan, forward, 0, f"{name}: output")
-        cache = plan.call("item", forward, 1)
+        cache = plan.item(forward, 1)
         dout = rng.normal(size=(N,) if which == "discriminator" else (N, dims[-1]))
         name = f"{which}_backward for layers {shape}"
         backward = run(plan, name, f"{which}_backward", dout, cache)
@@ -354,8 +352,8 @@ def gan_train_step(plan: Plan, rng: np.random.Generator) -> None:
         D0, G0 = _params(rng, [pixels, hidden, hidden, 1]), _params(rng, [noise_dim, hidden, hidden, pixels])
         x_real = rng.uniform(-1, 1, size=(N, pixels))
         z_d, z_g = rng.uniform(-1, 1, size=(N, noise_dim)), rng.uniform(-1, 1, size=(M, noise_dim))
-        D, G = held(plan, D0), held(plan, G0)
-        D_configs, G_configs = held(plan, _configs(D0)), held(plan, _configs(G0))
+        D, G = plan.hold(D0), plan.hold(G0)
+        D_configs, G_configs = plan.hold(_configs(D0)), plan.hold(_configs(G0))
         name = f"gan_train_step with loss={loss!r}"
         for step in (1, 2):
             result = run(plan, f"{name}, step {step}", "gan_train_step", x_real, z_d, z_g, D, G, D_configs,
@@ -365,10 +363,10 @@ def gan_train_step(plan: Plan, rng: np.random.Generator) -> None:
             plan.expect_close(plan.call(f"{D}.copy", record=True), f"{name}, after step {step}: D_params", TOL)
             plan.expect_close(plan.call(f"{G}.copy", record=True), f"{name}, after step {step}: G_params", TOL)
             for configs, which in ((D_configs, "D"), (G_configs, "G")):
-                w1 = plan.call("item", configs, "W1")
+                w1 = plan.item(configs, "W1")
                 for key in ("m", "v"):
                     _item(plan, w1, key, f"{name}, after step {step}: {which}_configs['W1'][{key!r}]")
-                plan.expect_equal(plan.call("item", w1, "t", record=True),
+                plan.expect_equal(plan.item(w1, "t", record=True),
                                   f"{name}, after step {step}: {which}_configs['W1']['t']")
             if step == 1:
                 _losses_went_down(plan, loss, x_real, z_d, z_g, D, G, G0, d_loss, g_loss, name)
@@ -383,14 +381,14 @@ def _losses_went_down(plan: Plan, loss: str, x_real, z_d, z_g, D, G, G0, d_loss,
     """
     d_loss_fn, g_loss_fn = ("discriminator_loss", "generator_loss") if loss == "vanilla" else \
         ("ls_discriminator_loss", "ls_generator_loss")
-    fake_d = plan.call("item", plan.call("generator_forward", z_d, G0), 0)
-    logits_real = plan.call("item", plan.call("discriminator_forward", x_real, D), 0)
-    logits_fake = plan.call("item", plan.call("discriminator_forward", fake_d, D), 0)
-    d_after = plan.call("item", plan.call(d_loss_fn, logits_real, logits_fake), 0, record=True)
+    fake_d = plan.item(plan.call("generator_forward", z_d, G0), 0)
+    logits_real = plan.item(plan.call("discriminator_forward", x_real, D), 0)
+    logits_fake = plan.item(plan.call("discriminator_forward", fake_d, D), 0)
+    d_after = plan.item(plan.call(d_loss_fn, logits_real, logits_fake), 0, record=True)
     expect_decrease(plan, d_loss, d_after, f"{name}: the discriminator's loss on the step's batch")
-    fake_g = plan.call("item", plan.call("generator_forward", z_g, G), 0)
-    logits_g = plan.call("item", plan.call("discriminator_forward", fake_g, D), 0)
-    g_after = plan.call("item", plan.call(g_loss_fn, logits_g), 0, record=True)
+    fake_g = plan.item(plan.call("generator_forward", z_g, G), 0)
+    logits_g = plan.item(plan.call("discriminator_forward", fake_g, D), 0)
+    g_after = plan.item(plan.call(g_loss_fn, logits_g), 0, record=True)
     expect_decrease(plan, g_loss, g_after, f"{name}: the generator's loss on the step's noise")
 
 
@@ -455,21 +453,21 @@ def train_gan(plan: Plan, rng: np.random.Generator) -> None:
         X = np.tile(image, (30, 1))
         D0, G0 = _params(rng, [pixels, hidden, hidden, 1]), _params(rng, [noise_dim, hidden, hidden, pixels])
         D0["W1"][:] = 0  # the first logits are D's biases' work alone: the first d_loss is exact
-        D, G = held(plan, D0), held(plan, G0)
+        D, G = plan.hold(D0), plan.hold(G0)
         name = (f"train_gan(loss={loss!r}, num_iterations={num_iterations}, batch_size={batch_size}, "
                 f"learning_rate=1e-2, show_every={show_every}, num_samples={num_samples}, seed={seed}) on "
                 f"{len(X)} copies of one image of {pixels} pixels")
         fixed_noise = run(plan, f"sample_noise({num_samples}, {noise_dim}, seed={seed})", "sample_noise",
                           num_samples, noise_dim, seed=seed)
-        before = plan.call("item", plan.call("generator_forward", fixed_noise, G), 0, record=True)
+        before = plan.item(plan.call("generator_forward", fixed_noise, G), 0, record=True)
         history = run(plan, name, "train_gan", X, D, G, loss=loss, num_iterations=num_iterations,
                       batch_size=batch_size, learning_rate=1e-2, show_every=show_every, num_samples=num_samples,
                       seed=seed, verbose=False)
-        after = plan.call("item", plan.call("generator_forward", fixed_noise, G), 0, record=True)
+        after = plan.item(plan.call("generator_forward", fixed_noise, G), 0, record=True)
         D_after = plan.call(f"{D}.copy", record=True)
         expect_of_student(plan, (history, before, after, D_after), name,
                           _check_training(name, num_iterations, show_every, image, num_samples))
-        first = plan.call("item", plan.call("item", history, "d_loss"), 0, record=True)
+        first = plan.item(plan.item(history, "d_loss"), 0, record=True)
         plan.expect_close(first, f"{name}: history['d_loss'][0] (the first batch's loss does not depend on the "
                                  "noise here)", TOL)
 
@@ -517,7 +515,7 @@ def _samples(plan: Plan, rng: np.random.Generator, generator: str, what: str) ->
     # The generator's parameters are the notebook's global (not a unit): the reference has none, and
     # the expectation reads the student's samples alone.
     params = run(plan, f"{generator}, the parameters of the {what} the training cell leaves", f"{generator}.copy")
-    images = plan.call("item", plan.call("generator_forward", z, params), 0, record=True)
+    images = plan.item(plan.call("generator_forward", z, params), 0, record=True)
     expect_digits(plan, images, f"{NUM_SAMPLES} samples of the {what} you trained ({generator})")
 
 

@@ -11,10 +11,12 @@ from functools import cache
 
 import numpy as np
 
+from ...data.coco import caption_accuracy
+from ..check_helpers import expect_items_close, run, run_keeping_inputs
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, call_expecting_success, result_value
+from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES
@@ -32,35 +34,8 @@ TOL = 1e-7
 TOL_SEQ = 1e-6
 TOL32 = 1e-4
 
-run = call_expecting_success
-
-VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "<UNK>": 3, **{f"w{k}": 4 + k for k in range(12)}}
-
-
-def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays) -> StepRef:
-    """run() on arrays, then expect each array to be unchanged after the call (the contract of the
-    forward layers: they must not modify their inputs).
-
-    The arrays are passed as step results, which the call receives as they are, and recorded again
-    afterwards (plan arrays are re-made after each call, so an in-place change would not show).
-    """
-    held = [plan.call("item", [array], 0) for array in arrays]
-    result = run(plan, name, target, *held)
-    for position, array in enumerate(held):
-        after = plan.call("item", [array], 0, record=True)
-        plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
-    return result
-
-
-def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
-    """Values only: the dtype a layer returns is not graded (float32 inputs are compared by value)."""
-    plan.expect_close(ref, name, tol)
-
-
-def _items(plan: Plan, result: StepRef, names: tuple[str, ...], label: str, tol: float = TOL) -> None:
-    """Compare each element of a returned tuple, named."""
-    for index, name in enumerate(names):
-        _close(plan, plan.call("item", result, index, record=True), f"{label}: {name}", tol)
+NULL = 0  # the index of <NULL> in CS231n's vocabularies (the embedded data's too)
+VOCAB = {"<NULL>": NULL, "<START>": 1, "<END>": 2, "<UNK>": 3, **{f"w{k}": 4 + k for k in range(12)}}
 
 
 def _recurrent_weights(rng, D, H, gates, scale=1.0, dtype=np.float64):
@@ -83,8 +58,8 @@ def rnn_step_forward(plan: Plan, rng: np.random.Generator) -> None:
         weights = _recurrent_weights(rng, D, H, 1, dtype=dtype)
         name = f"rnn_step_forward for {np.dtype(dtype).name} N={N}, D={D}, H={H}"
         result = run_keeping_inputs(plan, name, "rnn_step_forward", x, prev_h, *weights)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: next_h",
-               TOL if dtype == np.float64 else TOL32)
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: next_h",
+                          TOL if dtype == np.float64 else TOL32)
 
 
 @hidden_check("rnn_captioning.rnn_step_backward", unit="rnn_step_backward", cell="test_rnn_step_backward",
@@ -95,9 +70,10 @@ def rnn_step_backward(plan: Plan, rng: np.random.Generator) -> None:
         weights = _recurrent_weights(rng, D, H, 1)
         dnext_h = rng.normal(size=(N, H))
         # The cache is whatever the student's rnn_step_forward builds: a bug there costs this cell too.
-        cache = plan.call("item", run(plan, "rnn_step_forward", "rnn_step_forward", x, prev_h, *weights), 1)
+        cache = plan.item(run(plan, "rnn_step_forward", "rnn_step_forward", x, prev_h, *weights), 1)
         grads = run(plan, f"rnn_step_backward for N={N}, D={D}, H={H}", "rnn_step_backward", dnext_h, cache)
-        _items(plan, grads, ("dx", "dprev_h", "dWx", "dWh", "db"), f"rnn_step_backward for N={N}, D={D}, H={H}")
+        expect_items_close(plan, grads, ("dx", "dprev_h", "dWx", "dWh", "db"),
+                           f"rnn_step_backward for N={N}, D={D}, H={H}", TOL)
 
 
 @hidden_check("rnn_captioning.rnn_forward", unit="rnn_forward", cell="test_rnn_forward", seed=6103)
@@ -108,8 +84,8 @@ def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
         weights = _recurrent_weights(rng, D, H, 1, dtype=dtype)
         name = f"rnn_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
         result = run_keeping_inputs(plan, name, "rnn_forward", x, h0, *weights)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: h",
-               TOL_SEQ if dtype == np.float64 else TOL32)
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: h",
+                          TOL_SEQ if dtype == np.float64 else TOL32)
 
 
 @hidden_check("rnn_captioning.rnn_backward", unit="rnn_backward", cell="test_rnn_backward", seed=6104)
@@ -119,10 +95,10 @@ def rnn_backward(plan: Plan, rng: np.random.Generator) -> None:
         x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
         weights = _recurrent_weights(rng, D, H, 1, scale=0.8)
         dh = rng.normal(size=(N, T, H))
-        cache = plan.call("item", run(plan, "rnn_forward", "rnn_forward", x, h0, *weights), 1)
+        cache = plan.item(run(plan, "rnn_forward", "rnn_forward", x, h0, *weights), 1)
         name = f"rnn_backward for x of shape {(N, T, D)}, H={H}"
         grads = run(plan, name, "rnn_backward", dh, cache)
-        _items(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+        expect_items_close(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -137,7 +113,7 @@ def word_embedding_forward(plan: Plan, rng: np.random.Generator) -> None:
         W = rng.normal(size=(V, D)).astype(dtype)
         name = f"word_embedding_forward for x of shape {(N, T)}, {np.dtype(dtype).name} W of shape {(V, D)}"
         result = run_keeping_inputs(plan, name, "word_embedding_forward", x, W)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: out")
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
 @hidden_check("rnn_captioning.word_embedding_backward", unit="word_embedding_backward",
@@ -152,10 +128,10 @@ def word_embedding_backward(plan: Plan, rng: np.random.Generator) -> None:
     for label, x, V, D, dtype in cases:
         W = rng.normal(size=(V, D)).astype(dtype)
         dout = rng.normal(size=(*x.shape, D)).astype(dtype)
-        cache = plan.call("item", run(plan, "word_embedding_forward", "word_embedding_forward", x, W), 1)
+        cache = plan.item(run(plan, "word_embedding_forward", "word_embedding_forward", x, W), 1)
         dW = run(plan, f"word_embedding_backward with {label}", "word_embedding_backward", dout, cache)
-        _close(plan, dW, f"word_embedding_backward dW with {label}, x of shape {x.shape}, V={V}",
-               TOL if dtype == np.float64 else TOL32)
+        plan.expect_close(dW, f"word_embedding_backward dW with {label}, x of shape {x.shape}, V={V}",
+                          TOL if dtype == np.float64 else TOL32)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -179,8 +155,8 @@ def lstm_step_forward(plan: Plan, rng: np.random.Generator) -> None:
         name = f"lstm_step_forward for {label}"
         result = run_keeping_inputs(plan, name, "lstm_step_forward", *arrays)
         tol = TOL32 if arrays[0].dtype == np.float32 else TOL
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: next_h", tol)
-        _close(plan, plan.call("item", result, 1, record=True), f"{name}: next_c", tol)
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: next_h", tol)
+        plan.expect_close(plan.item(result, 1, record=True), f"{name}: next_c", tol)
 
 
 @hidden_check("rnn_captioning.lstm_step_backward", unit="lstm_step_backward", cell="test_lstm_step_backward",
@@ -191,11 +167,11 @@ def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
         weights = _recurrent_weights(rng, D, H, 4)
         dnext_h, dnext_c = rng.normal(size=(N, H)), rng.normal(size=(N, H))
         forward = run(plan, "lstm_step_forward", "lstm_step_forward", x, prev_h, prev_c, *weights)
-        cache = plan.call("item", forward, 2)
+        cache = plan.item(forward, 2)
         name = f"lstm_step_backward for N={N}, D={D}, H={H}"
         grads = run(plan, name, "lstm_step_backward", dnext_h, dnext_c, cache)
         # 1e-6, the bound of the visible numerical check (a few entries of dWh are tiny there).
-        _items(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name, TOL_SEQ)
+        expect_items_close(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name, TOL_SEQ)
 
 
 @hidden_check("rnn_captioning.lstm_forward", unit="lstm_forward", cell="test_lstm_forward", seed=6109)
@@ -206,8 +182,8 @@ def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
         weights = _recurrent_weights(rng, D, H, 4, dtype=dtype)
         name = f"lstm_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
         result = run_keeping_inputs(plan, name, "lstm_forward", x, h0, *weights)
-        _close(plan, plan.call("item", result, 0, record=True), f"{name}: h",
-               TOL_SEQ if dtype == np.float64 else TOL32)
+        plan.expect_close(plan.item(result, 0, record=True), f"{name}: h",
+                          TOL_SEQ if dtype == np.float64 else TOL32)
 
 
 @hidden_check("rnn_captioning.lstm_backward", unit="lstm_backward", cell="test_lstm_backward", seed=6110)
@@ -218,10 +194,10 @@ def lstm_backward(plan: Plan, rng: np.random.Generator) -> None:
         Wx, Wh, b = _recurrent_weights(rng, D, H, 4, scale=0.8)
         b[H : 2 * H] += forget_bias
         dh = rng.normal(size=(N, T, H))
-        cache = plan.call("item", run(plan, "lstm_forward", "lstm_forward", x, h0, Wx, Wh, b), 1)
+        cache = plan.item(run(plan, "lstm_forward", "lstm_forward", x, h0, Wx, Wh, b), 1)
         name = f"lstm_backward for x of shape {(N, T, D)}, H={H}"
         grads = run(plan, name, "lstm_backward", dh, cache)
-        _items(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+        expect_items_close(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -272,13 +248,14 @@ def captioning_rnn_loss(plan: Plan, rng: np.random.Generator) -> None:
               f"cell_type={cell_type!r}, dtype=float64)"
         model = run(plan, net, "CaptioningRNN", VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H,
                     cell_type=cell_type, dtype="float64")
-        _close(plan, plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})")
+        plan.expect_close(plan.call(f"{model}.params.copy", record=True), f"{net}.params after np.random.seed({seed})",
+                          TOL)
         plan.call(f"{model}.params.update", _random_params(rng, V, D, W, H, cell_type))
         features, captions = rng.normal(size=(N, D)), _padded_captions(rng, N, T, V)
         result = run(plan, f"{net}.loss", f"{model}.loss", features, captions)
-        plan.expect_close(plan.call("item", result, 0, record=True),
+        plan.expect_close(plan.item(result, 0, record=True),
                           f"{net}: loss on {N} captions of length {T} padded with <NULL>", TOL)
-        _close(plan, plan.call("item", result, 1, record=True), f"{net}: grads", TOL_SEQ)
+        plan.expect_close(plan.item(result, 1, record=True), f"{net}: grads", TOL_SEQ)
     bad = plan.call("CaptioningRNN", VOCAB, cell_type="gru", record=True)
     expect_raises(plan, bad, "CaptioningRNN(..., cell_type='gru')", "ValueError")
 
@@ -325,7 +302,7 @@ def captioning_rnn_sample(plan: Plan, rng: np.random.Generator) -> None:
         features = rng.normal(size=(N, D))
         captions = run(plan, f"CaptioningRNN({cell_type!r}).sample", f"{model}.sample", features,
                        max_length=max_length)
-        expect_captions_through_end(plan, plan.call("item", [captions], 0, record=True), VOCAB["<END>"],
+        expect_captions_through_end(plan, plan.hold(captions, record=True), VOCAB["<END>"],
                                     f"CaptioningRNN(cell_type={cell_type!r}).sample(features of shape {(N, D)}, "
                                     f"max_length={max_length}): captions")
 
@@ -343,27 +320,24 @@ def _training_data(num_train: int, num_val: int, num_features: int):
 
 def token_accuracy(generated: np.ndarray, references: np.ndarray, references_per_image: int = 2,
                    end: int | None = None) -> float:
-    """Mean over images of the best, over the image's reference captions, fraction of reference tokens
-    (words and <END>, after <START>) that the generated caption has at the same position.
+    """The token accuracy of the course's caption_accuracy (cs231n_lib.data.coco): mean over images of
+    the best, over the image's reference captions, fraction of reference tokens (words and <END>,
+    after <START>) that the generated caption has at the same position.
 
     Inputs:
     - generated: integer captions of shape (N, L), as CaptioningRNN.sample returns them
-    - references: integer captions of shape (N * references_per_image, T), <START> first
+    - references: integer captions of shape (N * references_per_image, T), <START> first, those of
+      image i in rows i * references_per_image onwards
     - end: the index of <END>; if given, whatever a caption holds after its first <END> counts as
       <NULL> (the contract does not grade it, so it must neither cost nor earn anything)
     """
     generated = np.array(generated, dtype=np.int64)
     if end is not None:
         after_end = np.cumsum(generated == end, axis=1) - (generated == end) > 0
-        generated[after_end] = 0
-    targets = references[:, 1:]  # (R, T - 1)
-    length = min(generated.shape[1], targets.shape[1])
-    padded = np.zeros((generated.shape[0], targets.shape[1]), dtype=np.int64)
-    padded[:, :length] = generated[:, :length]
-    padded = np.repeat(padded, references_per_image, axis=0)
-    counted = targets != 0
-    accuracy = ((padded == targets) & counted).sum(axis=1) / counted.sum(axis=1)
-    return float(accuracy.reshape(-1, references_per_image).max(axis=1).mean())
+        generated[after_end] = NULL
+    owners = np.repeat(np.arange(len(references) // references_per_image), references_per_image)
+    data = {"val_captions": references, "val_image_idxs": owners, "word_to_idx": {"<NULL>": NULL}}
+    return caption_accuracy(generated, data, split="val")["token_accuracy"]
 
 
 def _expect_captions_array(got, count: int, name: str) -> np.ndarray:
@@ -433,8 +407,8 @@ def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
     cfg = TRAINING
     train_features, train_captions, val_features, val_captions, word_to_idx = _training_data(
         cfg["num_train"], cfg["num_val"], cfg["num_features"])
-    features = plan.call(f"{plan.call('item', [train_features], 0)}.astype", "float64")
-    captions = plan.call("item", [train_captions], 0)
+    features = plan.method(plan.hold(train_features), "astype", "float64")
+    captions = plan.hold(train_captions)
     plan.call("seed_numpy", 6114)
     H = cfg["hidden_dim"]
     model = run(plan, "CaptioningRNN(cell_type='lstm')", "CaptioningRNN", word_to_idx,
@@ -447,7 +421,7 @@ def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
     # training is judged by outcome: the final loss and the held-out captions, with margins.
     params = plan.call(f"{model}.params.copy")
     names = ["W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab"]
-    weights = {key: plan.call("item", params, key) for key in names}
+    weights = {key: plan.item(params, key) for key in names}
     configs = {key: {"learning_rate": cfg["learning_rate"]} for key in names}
     losses = {}
     for iteration in range(1, cfg["iterations"] + 1):
@@ -456,18 +430,18 @@ def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
         else:
             result = plan.call(f"{model}.loss", features, captions)
         if iteration in (1, cfg["iterations"]):
-            losses[iteration] = plan.call("item", result, 0, record=True)
-        grads = plan.call("item", result, 1)
+            losses[iteration] = plan.item(result, 0, record=True)
+        grads = plan.item(result, 1)
         for key in names:
-            update = plan.call("adam", weights[key], plan.call("item", grads, key), configs[key])
-            weights[key], configs[key] = plan.call("item", update, 0), plan.call("item", update, 1)
+            update = plan.call("adam", weights[key], plan.item(grads, key), configs[key])
+            weights[key], configs[key] = plan.item(update, 0), plan.item(update, 1)
         plan.call(f"{model}.params.update", dict(weights))
     plan.expect_close(losses[1], f"{name}: loss at step 1 (before any update)", TOL)
     expect_loss_outcome(plan, losses[1], losses[cfg["iterations"]], f"{name}: loss at step {cfg['iterations']}",
                         FINAL_LOSS_MARGIN, MIN_LOSS_DECREASE)
-    val = plan.call(f"{plan.call('item', [val_features], 0)}.astype", "float64")
+    val = plan.method(plan.hold(val_features), "astype", "float64")
     sampled = run(plan, f"{name}: sample", f"{model}.sample", val, max_length=12)
-    expect_token_accuracy(plan, plan.call("item", [sampled], 0, record=True), val_captions, word_to_idx["<END>"],
+    expect_token_accuracy(plan, plan.hold(sampled, record=True), val_captions, word_to_idx["<END>"],
                           f"{name}: captions of {cfg['num_val']} held-out images", ACCURACY_MARGIN)
 
 
@@ -508,7 +482,7 @@ def notebook_lstm_captions(plan: Plan, rng: np.random.Generator) -> None:
     features, references, end = _notebook_validation_set()
     name = f"captions that your trained lstm_model samples for the {len(features)} held-out validation images"
     sampled = run(plan, name, "lstm_model.sample", features, max_length=16)
-    expect_notebook_captions(plan, plan.call("item", [sampled], 0, record=True), references, end, name)
+    expect_notebook_captions(plan, plan.hold(sampled, record=True), references, end, name)
 
 
 # ----------------------------------------------------------------------------------------------

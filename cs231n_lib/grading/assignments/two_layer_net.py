@@ -11,11 +11,18 @@ from functools import cache
 
 import numpy as np
 
-from .. import compare
-from ..checks import get_check, hidden_check
+from ..check_helpers import (
+    expect_dtypes,
+    expect_items_close,
+    expect_loss_and_grads,
+    explain_with_layers,
+    run,
+    run_keeping_inputs,
+)
+from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, call_expecting_success, result_value
+from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .two_layer_net_alternatives import two_layer_net_alternatives
@@ -28,59 +35,16 @@ from .two_layer_net_alternatives import two_layer_net_alternatives
 # largest one (a gradient that is mathematically zero) are compared on that largest entry's scale
 # (compare.SCALE_FLOOR), never by their own relative error.
 # Float32 inputs: the contract grades values, not the output's dtype (CS231n's own layers may
-# compute in float64), so float32 cases are compared on the scale of the largest entry at 1e-5,
-# far above float32 rounding (~1e-7 per operation) and far below any wrong formula.
+# compute in float64), so float32 cases are compared by value (plan.expect_close's by_value: every
+# entry on the scale of the largest) at 1e-5, far above float32 rounding (~1e-7 per operation) and
+# far below any wrong formula. A comparison at TOL32 is one of float32 results, hence
+# by_value=tol >= TOL32 where the tolerance varies.
 TOL = 1e-9
 TOL32 = 1e-5
 
 
 # ----------------------------------------------------------------------------------------------
-# Expectations this assignment adds to the plan's own (dtypes, accuracy bounds).
-
-
-def _array_pairs(got, expected, path=""):
-    """(path, got, expected) for every array of ndim >= 1 in a nested structure of results."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for key in expected:
-            if key in got:
-                yield from _array_pairs(got[key], expected[key], f"{path}[{key!r}]")
-    elif isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
-        for index, (g, e) in enumerate(zip(got, expected, strict=False)):
-            yield from _array_pairs(g, e, f"{path}[{index}]")
-    elif isinstance(expected, np.ndarray) and expected.ndim >= 1:
-        yield path, got, expected
-
-
-def expect_dtypes(plan: Plan, ref: StepRef, name: str, why: str = "the dtype of the inputs") -> None:
-    """Every array in the result has the reference's dtype.
-
-    Only for results whose dtype a contract states (FullyConnectedNet's dtype option): elsewhere
-    float32 inputs' results are graded by value (close32), whatever their dtype.
-    """
-
-    def expectation(student, reference):
-        got, expected = result_value(student, ref, name), result_value(reference, ref, name, trusted=True)
-        for path, g, e in _array_pairs(got, expected):
-            g_dtype = getattr(g, "dtype", type(g).__name__)
-            if g_dtype != e.dtype:
-                raise CheckFailure(f"{name}{path}: dtype {g_dtype}, expected {e.dtype} ({why})")
-        return [f"{name}: dtypes match"]
-
-    plan.expectations.append(expectation)
-
-
-def close32(plan: Plan, ref: StepRef, name: str, tol: float = TOL32) -> None:
-    """Float32 results by value, every entry on the scale of the largest expected entry.
-
-    Float32 rounding (~1e-7 of the largest entry) cancels in small entries, so their own relative
-    error says nothing; the output's dtype is not graded.
-    """
-
-    def check(got, expected):
-        floor = 2 * compare.largest_magnitude(expected)  # rel_error's denominator adds both sides
-        return compare.expect_same_structure_close(name, got, expected, tol, floor)
-
-    plan.expect(ref, name, check)
+# Expectations this assignment adds to the plan's own (accuracy bounds).
 
 
 def expect_accuracy_at_least(plan: Plan, scores: StepRef, labels: np.ndarray, name: str,
@@ -111,81 +75,6 @@ def expect_accuracy_at_least(plan: Plan, scores: StepRef, labels: np.ndarray, na
     plan.expectations.append(expectation)
 
 
-run = call_expecting_success
-
-
-def run_keeping_inputs(plan: Plan, name: str, target: str, *arrays, extra: tuple = ()) -> StepRef:
-    """run() on arrays (then the extra arguments), and expect each array to be unchanged after the call.
-
-    The arrays are passed as step results, which the call receives as they are, and recorded
-    again afterwards. (plan.expect_inputs_unchanged cannot see an in-place change: the probe
-    re-makes plan arrays after each call, so what it records is a fresh copy.)
-    """
-    held = [plan.call("item", [array], 0) for array in arrays]
-    result = run(plan, name, target, *held, *extra)
-    for position, array in enumerate(held):
-        after = plan.call("item", [array], 0, record=True)
-        plan.expect_equal(after, f"{name}: argument {position} after the call (it must not be modified)")
-    return result
-
-
-def _close(plan: Plan, ref: StepRef, name: str, tol: float = TOL) -> None:
-    """Float64 results at tol; at TOL32 (or looser) the results of float32 inputs, by value."""
-    if tol >= TOL32:
-        close32(plan, ref, name, tol)
-    else:
-        plan.expect_close(ref, name, tol)
-
-
-def _gradients(plan: Plan, result: StepRef, name: str, tol: float = TOL) -> None:
-    """Compare each of the (dx, dw, db) a backward pass returns."""
-    for index, gradient in enumerate(("dx", "dw", "db")):
-        _close(plan, plan.call("item", result, index, record=True), f"{name}: {gradient}", tol)
-
-
-def explain_with_layers(plan: Plan, start: int, composite: str, layer_checks: tuple[str, ...]) -> None:
-    """Make a failure of the expectations added since start name the student's layers that fail too.
-
-    A composite (a network, a training run) calls the student's own layers, so a layer bug shows up
-    there as well. The layers' hidden checks are added to the plan (their steps run in the kernel;
-    their verdicts decide nothing here): when the composite fails, its message says which of the
-    layers it uses fail their own checks, so the student fixes those first.
-    """
-    composite_expectations = plan.expectations[start:]
-    del plan.expectations[start:]
-    layers = []
-    for check_id in layer_checks:
-        check = get_check(check_id)
-        before = len(plan.expectations)
-        check.build(plan, np.random.default_rng(check.seed))
-        layers.append((check.unit, plan.expectations[before:]))
-        del plan.expectations[before:]
-
-    def expectation(student, reference):
-        lines = []
-        try:
-            for expect in composite_expectations:
-                lines += expect(student, reference)
-        except CheckFailure as failure:
-            failing = []
-            for unit, expectations in layers:
-                try:
-                    for expect in expectations:
-                        expect(student, reference)
-                except CheckFailure:
-                    if unit not in failing:
-                        failing.append(unit)
-            if not failing:
-                raise
-            names = ", ".join(f"`{unit}`" for unit in failing)
-            verb = "fails its own check: fix it" if len(failing) == 1 else "fail their own checks: fix them"
-            raise CheckFailure(f"{failure}\n{composite} uses your {names}, which {verb} first "
-                               "(see the feedback of their cells).") from failure
-        return lines
-
-    plan.expectations.append(expectation)
-
-
 NET_LAYERS = tuple(f"two_layer_net.{name}" for name in (
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "affine_relu_forward",
     "affine_relu_backward", "softmax_loss"))
@@ -202,13 +91,14 @@ def affine_forward(plan: Plan, rng: np.random.Generator) -> None:
         D = int(np.prod(x_shape[1:]))
         x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
         out = run(plan, f"affine_forward for x of shape {x_shape}", "affine_forward", x, w, b)
-        out = plan.call("item", out, 0, record=True)
-        _close(plan, out, f"affine_forward out for x of shape {x_shape}, w of shape {(D, M)}")
+        out = plan.item(out, 0, record=True)
+        plan.expect_close(out, f"affine_forward out for x of shape {x_shape}, w of shape {(D, M)}", TOL)
     x32 = rng.uniform(0.5, 1.5, size=(6, 2, 2, 2)).astype(np.float32)
     w32 = rng.uniform(0.5, 1.5, size=(8, 5)).astype(np.float32)
     b32 = rng.uniform(0.5, 1.5, size=5).astype(np.float32)
     result = run_keeping_inputs(plan, "affine_forward with float32 inputs", "affine_forward", x32, w32, b32)
-    _close(plan, plan.call("item", result, 0, record=True), "affine_forward out for float32 inputs", TOL32)
+    plan.expect_close(plan.item(result, 0, record=True), "affine_forward out for float32 inputs", TOL32,
+                      by_value=True)
 
 
 @hidden_check("two_layer_net.affine_backward", unit="affine_backward", cell="test_affine_backward", seed=3302,
@@ -225,8 +115,9 @@ def affine_backward(plan: Plan, rng: np.random.Generator) -> None:
         # The cache is (x, w, b), as the given code of affine_forward builds it: affine_forward's
         # own bugs cost nothing here.
         grads = run(plan, f"affine_backward for x of shape {x.shape}", "affine_backward", dout, (x, w, b))
-        _gradients(plan, grads, f"affine_backward for {np.dtype(dtype).name} x of shape {x.shape}",
-                   TOL32 if positive else TOL)
+        expect_items_close(plan, grads, ("dx", "dw", "db"),
+                           f"affine_backward for {np.dtype(dtype).name} x of shape {x.shape}",
+                           TOL32 if positive else TOL, by_value=positive)
 
 
 @hidden_check("two_layer_net.relu_forward", unit="relu_forward", cell="test_relu_forward", seed=3303,
@@ -237,7 +128,7 @@ def relu_forward(plan: Plan, rng: np.random.Generator) -> None:
     for x in cases:
         name = f"relu_forward on {x.dtype} x of shape {x.shape}"
         result = run_keeping_inputs(plan, name, "relu_forward", x)
-        _close(plan, plan.call("item", result, 0, record=True), name + " (out)")
+        plan.expect_close(plan.item(result, 0, record=True), name + " (out)", TOL)
 
 
 @hidden_check("two_layer_net.relu_backward", unit="relu_backward", cell="test_relu_backward", seed=3304,
@@ -247,7 +138,7 @@ def relu_backward(plan: Plan, rng: np.random.Generator) -> None:
         x, dout = rng.normal(size=shape).astype(dtype), rng.normal(size=shape).astype(dtype)
         # The cache is x, as the given code of relu_forward builds it.
         dx = run(plan, f"relu_backward for x of shape {shape}", "relu_backward", dout, x)
-        _close(plan, dx, f"relu_backward dx for {np.dtype(dtype).name} x of shape {shape}")
+        plan.expect_close(dx, f"relu_backward dx for {np.dtype(dtype).name} x of shape {shape}", TOL)
 
 
 @hidden_check("two_layer_net.affine_relu_forward", unit="affine_relu_forward", cell="test_affine_relu", seed=3305)
@@ -256,8 +147,8 @@ def affine_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
         D = int(np.prod(x_shape[1:]))
         x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
         result = run(plan, f"affine_relu_forward for x of shape {x_shape}", "affine_relu_forward", x, w, b)
-        out = plan.call("item", result, 0, record=True)
-        _close(plan, out, f"affine_relu_forward out for x of shape {x_shape}")
+        out = plan.item(result, 0, record=True)
+        plan.expect_close(out, f"affine_relu_forward out for x of shape {x_shape}", TOL)
 
 
 @hidden_check("two_layer_net.affine_relu_backward", unit="affine_relu_backward", cell="test_affine_relu",
@@ -267,15 +158,15 @@ def affine_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
         D = int(np.prod(x_shape[1:]))
         x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
         dout = rng.normal(size=(x_shape[0], M))
-        cache = plan.call("item", run(plan, "affine_relu_forward", "affine_relu_forward", x, w, b), 1)
+        cache = plan.item(run(plan, "affine_relu_forward", "affine_relu_forward", x, w, b), 1)
         grads = run(plan, f"affine_relu_backward for x of shape {x_shape}", "affine_relu_backward", dout, cache)
-        _gradients(plan, grads, f"affine_relu_backward for x of shape {x_shape}")
+        expect_items_close(plan, grads, ("dx", "dw", "db"), f"affine_relu_backward for x of shape {x_shape}", TOL)
 
 
 def _loss_layer(plan: Plan, rng: np.random.Generator, unit: str, stable_scale: bool) -> None:
     cases = [("", rng.normal(size=(9, 4)), rng.integers(0, 4, size=9), TOL),
              ("one example, ", rng.normal(size=(1, 6)), np.array([5]), TOL),
-             # Float32 scores: graded by value (close32), whatever the dtype of loss and dx.
+             # Float32 scores: graded by value, whatever the dtype of loss and dx.
              ("float32, ", rng.normal(size=(8, 3)).astype(np.float32), rng.integers(0, 3, size=8), TOL32)]
     if stable_scale:
         # Scores in the thousands overflow exp() unless each row is shifted by its maximum. The
@@ -287,8 +178,8 @@ def _loss_layer(plan: Plan, rng: np.random.Generator, unit: str, stable_scale: b
     for label, x, y, tol in cases:
         name = f"{unit} on {label}scores of shape {x.shape}"
         result = run_keeping_inputs(plan, name, unit, x, y)
-        plan.expect_close(plan.call("item", result, 0, record=True), name + ": loss", tol)
-        _close(plan, plan.call("item", result, 1, record=True), name + ": dx", tol)
+        plan.expect_close(plan.item(result, 0, record=True), name + ": loss", tol)
+        plan.expect_close(plan.item(result, 1, record=True), name + ": dx", tol, by_value=tol >= TOL32)
 
 
 @hidden_check("two_layer_net.svm_loss", unit="svm_loss", cell="test_svm_loss", seed=3307,
@@ -307,12 +198,6 @@ def softmax_loss(plan: Plan, rng: np.random.Generator) -> None:
 # Networks
 
 
-def _loss_and_grads(plan: Plan, model: StepRef, X, y, name: str, tol: float = TOL) -> None:
-    result = plan.call(f"{model}.loss", X, y)
-    plan.expect_close(plan.call("item", result, 0, record=True), f"{name}: loss", tol)
-    _close(plan, plan.call("item", result, 1, record=True), f"{name}: grads", tol)
-
-
 @hidden_check("two_layer_net.TwoLayerNet", unit="TwoLayerNet", cell="test_TwoLayerNet", seed=3309)
 def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
@@ -328,10 +213,11 @@ def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
     plan.call(f"{model}.params.update", {"W1": rng.normal(size=(D, H)), "b1": rng.normal(size=H),
                                          "W2": rng.normal(size=(H, C)), "b2": rng.normal(size=C)})
     X, y = rng.normal(size=(N, 3, 2, 2)), rng.integers(0, C, size=N)
-    _close(plan, plan.call(f"{model}.loss", X, record=True), "TwoLayerNet scores for X of shape (5, 3, 2, 2)")
+    plan.expect_close(plan.call(f"{model}.loss", X, record=True), "TwoLayerNet scores for X of shape (5, 3, 2, 2)",
+                      TOL)
     for reg in (0.0, 0.7):
         plan.call(f"{model}.__setattr__", "reg", reg)
-        _loss_and_grads(plan, model, X, y, f"TwoLayerNet with reg={reg}")
+        expect_loss_and_grads(plan, plan.call(f"{model}.loss", X, y), f"TwoLayerNet with reg={reg}", TOL)
     explain_with_layers(plan, start, "TwoLayerNet", NET_LAYERS)
 
 
@@ -351,7 +237,8 @@ def fully_connected_net(plan: Plan, rng: np.random.Generator) -> None:
         model = run(plan, net, "FullyConnectedNet", hidden_dims, input_dim=input_dim, num_classes=C, reg=reg,
                     weight_scale=0.2, dtype=dtype)
         params = plan.call(f"{model}.params.copy", record=True)
-        _close(plan, params, f"{net}.params after np.random.seed({seed})", TOL if dtype == "float64" else TOL32)
+        tol = TOL if dtype == "float64" else TOL32
+        plan.expect_close(params, f"{net}.params after np.random.seed({seed})", tol, by_value=tol >= TOL32)
         # The dtype option is CS231n's contract: every parameter is stored in dtype (the given code
         # casts them). The dtype of scores and gradients follows the layers, whose dtype is not graded.
         expect_dtypes(plan, params, f"{net}.params", why=f"the network's dtype option, {dtype}")
@@ -364,9 +251,10 @@ def fully_connected_net(plan: Plan, rng: np.random.Generator) -> None:
             values[f"b{i + 1}"] = (0.3 * rng.normal(size=dims[i + 1])).astype(dtype)
         plan.call(f"{model}.params.update", values)
         X, y = rng.normal(size=x_shape), rng.integers(0, C, size=x_shape[0])
-        tol = TOL if dtype == "float64" else TOL32
-        _close(plan, plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {x_shape}", tol)
-        _loss_and_grads(plan, model, X, y, f"{net} on X of shape {x_shape}", tol)
+        plan.expect_close(plan.call(f"{model}.loss", X, record=True), f"{net}: scores for X of shape {x_shape}", tol,
+                          by_value=tol >= TOL32)
+        expect_loss_and_grads(plan, plan.call(f"{model}.loss", X, y), f"{net} on X of shape {x_shape}", tol,
+                              by_value=tol >= TOL32)
     explain_with_layers(plan, start, "FullyConnectedNet", NET_LAYERS)
 
 
@@ -386,8 +274,7 @@ def _embedded_images(num_images: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 def _centered(plan: Plan, X: np.ndarray, mean: np.ndarray) -> StepRef:
     """A float64 copy of X minus mean, made in the kernel (the plan carries X as int8)."""
-    raw = plan.call("item", [X], 0)
-    return plan.call(f"{plan.call(f'{raw}.astype', 'float64')}.__sub__", mean)
+    return plan.subtract(plan.method(plan.hold(X), "astype", "float64"), mean)
 
 
 # The training checks are chaotic: tens of steps amplify the ~1e-16 differences between correct
@@ -428,16 +315,16 @@ def _gradient_descent(plan: Plan, model: StepRef, names: list[str], X: StepRef, 
     of the first step exactly (TOL), the last by outcome (expect_loss_decrease).
     """
     params = plan.call(f"{model}.params.copy")
-    weights = {key: plan.call("item", params, key) for key in names}
+    weights = {key: plan.item(params, key) for key in names}
     losses = {}
     for iteration in range(1, num_iterations + 1):
         result = plan.call(f"{model}.loss", X, y)
         if iteration in (1, num_iterations):
-            losses[iteration] = plan.call("item", result, 0, record=True)
-        grads = plan.call("item", result, 1)
+            losses[iteration] = plan.item(result, 0, record=True)
+        grads = plan.item(result, 1)
         for key in names:
-            step = plan.call(f"{plan.call('item', grads, key)}.__mul__", learning_rate)
-            weights[key] = plan.call(f"{weights[key]}.__sub__", step)
+            step = plan.multiply(plan.item(grads, key), learning_rate)
+            weights[key] = plan.subtract(weights[key], step)
         plan.call(f"{model}.params.update", dict(weights))
     plan.expect_close(losses[1], f"{name}: loss at step 1", TOL)
     expect_loss_decrease(plan, losses[1], losses[num_iterations], num_iterations, name)
@@ -451,7 +338,7 @@ def two_layer_net_training(plan: Plan, rng: np.random.Generator) -> None:
     X, y = _embedded_images(num_train + num_val, 3320)
     mean = X[:num_train].mean(axis=0)
     X_train, X_val = _centered(plan, X[:num_train], mean), _centered(plan, X[num_train:], mean)
-    y_train = plan.call("item", [y[:num_train]], 0)
+    y_train = plan.hold(y[:num_train])
     plan.call("seed_numpy", 5)
     model = run(plan, "TwoLayerNet(input_dim=768, hidden_dim=40)", "TwoLayerNet", input_dim=3 * 16 * 16,
                 hidden_dim=40, weight_scale=1e-3, reg=0.0)
@@ -470,7 +357,7 @@ def fully_connected_net_overfit(plan: Plan, rng: np.random.Generator) -> None:
     num_train = 50
     X, y = _embedded_images(num_train, 3321)
     X_train = _centered(plan, X, X.mean(axis=0))
-    y_train = plan.call("item", [y], 0)
+    y_train = plan.hold(y)
     plan.call("seed_numpy", 6)
     model = run(plan, "FullyConnectedNet([40, 40], input_dim=768)", "FullyConnectedNet", [40, 40],
                 input_dim=3 * 16 * 16, weight_scale=3e-2, dtype="float64")
@@ -489,19 +376,19 @@ def fully_connected_net_overfit(plan: Plan, rng: np.random.Generator) -> None:
 def _several_steps(plan: Plan, rng: np.random.Generator, rule: str, state: list[str], cases) -> None:
     """Run rule for several steps per case, feeding back its config, and compare w and the state."""
     for label, shape, config, gradient_scale, num_steps in cases:
-        w = plan.call("item", [rng.normal(size=shape)], 0)
+        w = plan.hold(rng.normal(size=shape))
         for step in range(1, num_steps + 1):
             dw = gradient_scale * rng.normal(size=shape)
             name = f"{rule} {label}, step {step}"
             result = run(plan, name, rule, w, dw, config) if config is not None else run(plan, name, rule, w, dw)
-            w, config = plan.call("item", result, 0, record=True), plan.call("item", result, 1)
-            _close(plan, w, f"{name}: next_w")
+            w, config = plan.item(result, 0, record=True), plan.item(result, 1)
+            plan.expect_close(w, f"{name}: next_w", TOL)
             for key in state:
-                value = plan.call("item", config, key, record=True)
+                value = plan.item(config, key, record=True)
                 if key == "t":
                     plan.expect_equal(value, f"{name}: config['t']")
                 else:
-                    _close(plan, value, f"{name}: config[{key!r}]")
+                    plan.expect_close(value, f"{name}: config[{key!r}]", TOL)
 
 
 @hidden_check("two_layer_net.sgd_momentum", unit="sgd_momentum", cell="test_sgd_momentum", seed=3330)
