@@ -141,8 +141,11 @@ def hostile(tmp_path_factory, repo_root):
     nbformat.write(with_edits(root, []), renamed / "knn (1).ipynb")
 
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (root / "submitted").rglob("*") if p.is_file()}
-    students = sorted(p.name for p in (root / "submitted").iterdir())
-    batches = [students[0::2], students[1::2]]
+    # Two graders take the submissions in turn, the one that hangs until its time limits first (the
+    # other grader works through the rest meanwhile), followed in the same run by a student who
+    # expects full marks: one student's kernel killers never stop the next student's grading.
+    first = ["kernel-killers", "shadow-files"]
+    batches = [first, *([s.name] for s in sorted((root / "submitted").iterdir()) if s.name not in first)]
     with ThreadPoolExecutor(2) as pool:
         runs = {run.student: run for batch in pool.map(
             lambda batch: autograde(root, ASSIGNMENT, batch, extra_arguments=(CELL_TIMEOUT,), progress=False),

@@ -294,27 +294,48 @@ def _visible_verdicts(nb) -> dict[str, bool]:
             and not cell.metadata["nbgrader"].get("solution")}
 
 
-def test_the_students_check_agrees_with_autograde_on_visible_checks(graded, tmp_path):
-    """`python -m cs231n.check`, run as a student would in the submission's folder, gives each test cell
-    the verdict the grader's run of its visible checks gave; it says nothing of hidden checks."""
+def _check_runs(assignment: str, bugs: dict) -> list[tuple[str, str]]:
+    """(assignment, student) whose submission the students' check runs: one buggy submission of each
+    assignment, and knn's solution and untouched release too."""
+    buggy = next(s for s, planted in bugs.items() if planted and not any(bug.hangs for bug in planted))
+    extra = [next(s for s in bugs if s.startswith("solution")), "release"] if assignment == "knn" else []
+    return [(assignment, student) for student in [buggy, *extra]]
+
+
+@pytest.fixture(scope="session")
+def students_check_outputs(graded_course, tmp_path_factory):
+    """(assignment, student) -> the completed `python -m cs231n.check` run, run as a student would in
+    the submission's folder; two at a time, as the graders ran (each run executes a whole notebook)."""
     import subprocess
     import sys
 
-    notebook = get_assignment(graded.assignment).notebooks[0]
-    buggy = next(s for s, bugs in graded.bugs.items() if bugs and not any(bug.hangs for bug in bugs))
-    students = [buggy] + ([next(s for s in graded.bugs if s.startswith("solution")), "release"]
-                          if graded.assignment == "knn" else [])
-    # The kernel sees what a student's machine has (the release's requirements), not this project's
-    # environment: a submission importing the staff library fails there as it does in the grader.
-    jupyter_path = tmp_path / "jupyter"
-    write_kernelspec(jupyter_path, "python3", REPO_ROOT / "release" / graded.assignment, tmp_path)
-    environment = {**os.environ, "JUPYTER_PATH": str(jupyter_path)}
-    for student in students:
-        folder = tmp_path / student
-        shutil.copytree(graded.root / "submitted" / student / graded.assignment, folder)
-        shutil.copytree(REPO_ROOT / "release" / graded.assignment / "cs231n", folder / "cs231n")
-        completed = subprocess.run([sys.executable, "-m", "cs231n.check", f"{notebook}.ipynb"], cwd=folder,
-                                   capture_output=True, text=True, timeout=600, env=environment)
+    root, _, bugs_by_assignment = graded_course
+    scratch = tmp_path_factory.mktemp("students-check")
+    runs = [run for assignment, bugs in bugs_by_assignment.items() for run in _check_runs(assignment, bugs)]
+
+    def check(run):
+        assignment, student = run
+        # The kernel sees what a student's machine has (the release's requirements), not this project's
+        # environment: a submission importing the staff library fails there as it does in the grader.
+        folder, kernel = scratch / assignment / student, scratch / assignment / f"kernel-{student}"
+        kernel.mkdir(parents=True)
+        write_kernelspec(kernel / "jupyter", "python3", REPO_ROOT / "release" / assignment, kernel)
+        shutil.copytree(root / "submitted" / student / assignment, folder)
+        shutil.copytree(REPO_ROOT / "release" / assignment / "cs231n", folder / "cs231n")
+        notebook = get_assignment(assignment).notebooks[0]
+        return run, subprocess.run([sys.executable, "-m", "cs231n.check", f"{notebook}.ipynb"], cwd=folder,
+                                   capture_output=True, text=True, timeout=600,
+                                   env={**os.environ, "JUPYTER_PATH": str(kernel / "jupyter")})
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(check, runs))
+
+
+def test_the_students_check_agrees_with_autograde_on_visible_checks(graded, students_check_outputs):
+    """`python -m cs231n.check` gives each test cell the verdict the grader's run of its visible checks
+    gave; it says nothing of hidden checks."""
+    for _, student in _check_runs(graded.assignment, graded.bugs):
+        completed = students_check_outputs[graded.assignment, student]
         print(completed.stdout)
         table = {match[1]: match[2] == "pass" for match in
                  re.finditer(r"^(\w+)\s+\d+(?:\.\d+)?\s+(pass|FAIL)", completed.stdout, re.MULTILINE)}

@@ -1,6 +1,7 @@
 """Parallel autograde on a local Dask cluster leaves the gradebook exactly as serial nbgrader does."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from nbgrader.api import Gradebook
@@ -49,8 +50,11 @@ def two_courses(tmp_path_factory, repo_root):
     serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
     make_course(serial, repo_root)
     make_course(parallel, repo_root)
-    serial_runs = autograde(serial, ASSIGNMENT, progress=False)
-    parallel_runs = autograde_parallel(parallel, ASSIGNMENT, workers=2, progress=False)
+    # Side by side, as two instructors' runs on one machine: each course has its own gradebook.
+    with ThreadPoolExecutor(1) as pool:
+        serial_future = pool.submit(autograde, serial, ASSIGNMENT, progress=False)
+        parallel_runs = autograde_parallel(parallel, ASSIGNMENT, workers=2, progress=False)
+        serial_runs = serial_future.result()
     return serial, parallel, serial_runs, parallel_runs
 
 
@@ -76,7 +80,7 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(two_courses, repo_root):
     (parallel / "autograded" / "cat" / ASSIGNMENT / STATE_FILE).unlink()
     fixed = samples.solution_submission(parallel, ASSIGNMENT, ASSIGNMENT, [])
     samples.write_submission(parallel, "ben", ASSIGNMENT, {ASSIGNMENT: fixed})
-    runs = autograde_parallel(parallel, ASSIGNMENT, workers=1, progress=False)
+    runs = autograde_parallel(parallel, ASSIGNMENT, workers=2, progress=False)
     assert sorted(r.student for r in runs) == ["ben", "cat"]
     after = gradebook_state(parallel)
     assert after[("ben", "knn", "test_compute_distances_two_loops")][0] == 3.0

@@ -215,7 +215,7 @@ def make_course(folder: Path, repo_root: Path) -> tuple[Path, Path]:
 
 def grade(root: Path, path: str) -> None:
     if path == "parallel":
-        runs = autograde_parallel(root, ASSIGNMENT, workers=1, extra_arguments=(CELL_TIMEOUT,), progress=False)
+        runs = autograde_parallel(root, ASSIGNMENT, workers=2, extra_arguments=(CELL_TIMEOUT,), progress=False)
         assert all(run.ok for run in runs), [(run.student, run.message) for run in runs]
     else:
         run_nbgrader(root, "autograde", ASSIGNMENT, "--force", "--log-level=WARN", CELL_TIMEOUT)
