@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LIBRARY_ROOT = REPO_ROOT / "cs231n_lib"
+# The staff's reference library (never shipped nor importable by submissions) and its staff-only
+# grading package (never shipped even where the library's solved units are).
+LIBRARY_PACKAGE, GRADING_PACKAGE = __name__.split(".")[:2]
+LIBRARY_ROOT = REPO_ROOT / LIBRARY_PACKAGE
 STUDENT_PACKAGE = "cs231n"
 
 RELEASE_ORDER = ("knn", "svm_softmax", "two_layer_net", "batchnorm_dropout", "convnet", "rnn_captioning", "gan")

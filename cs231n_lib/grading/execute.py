@@ -28,6 +28,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
 from .student_code import PROBE_CELL_KEY, is_probe_cell, is_test_cell
 
 
@@ -63,7 +64,7 @@ class ResilientExecute(Execute):
             return await self._execute_probe(cell, cell_index, execution_count, store_history)
         elapsed = time.monotonic() - self._started
         if elapsed > self.notebook_timeout:
-            cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
+            cell.outputs = [error_output(NOTEBOOK_TIME_LIMIT, f"not run: the notebook used up its "
                                                               f"{self.notebook_timeout} s time limit")]
             return cell
         cell, _ = await self._execute_resiliently(cell, cell_index, execution_count, store_history,
@@ -79,7 +80,7 @@ class ResilientExecute(Execute):
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
             cell.outputs.append(error_output(
-                "KernelDied", "the kernel died while running this cell (out of memory, os._exit, a signal or a "
+                KERNEL_DIED, "the kernel died while running this cell (out of memory, os._exit, a signal or a "
                 "crash); it was restarted and grading went on"))
             await self._recover(cell_index, deadline)
             self._reap_background_processes(cell)
@@ -93,7 +94,7 @@ class ResilientExecute(Execute):
             wedged = timed_out and not await self._responsive(self.wedged_grace)
         if wedged:
             cell.outputs.append(error_output(
-                "KernelWedged", f"{self._describe(cell, cell_index)} kept running after its {self.timeout} s time "
+                KERNEL_WEDGED, f"{self._describe(cell, cell_index)} kept running after its {self.timeout} s time "
                 "limit and ignored the interrupt; the kernel was restarted and grading went on"))
             await self._recover(cell_index, deadline)
             self._reap_background_processes(cell)
@@ -137,10 +138,10 @@ class ResilientExecute(Execute):
         """Replace nbgrader's bare "No reply from kernel before timeout" by which limit, its value and the cell."""
         timed_out = False
         for index, output in enumerate(cell.outputs):
-            if output.output_type == "error" and output.get("ename") == "CellTimeoutError":
+            if output.output_type == "error" and output.get("ename") == CELL_TIMEOUT:
                 timed_out = True
                 cell.outputs[index] = error_output(
-                    "CellTimeoutError", f"{self._describe(cell, cell_index)} ran past its {self.timeout} s time "
+                    CELL_TIMEOUT, f"{self._describe(cell, cell_index)} ran past its {self.timeout} s time "
                     "limit and was interrupted; the cells after it ran as usual")
         return timed_out
 

@@ -44,7 +44,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Float, Integer, List, Unicode
 
-from .course import STUDENT_PACKAGE
+from .course import LIBRARY_PACKAGE, STUDENT_PACKAGE
 
 # Runs as `python -c BOOTSTRAP -f <connection file>` before anything of the student's.
 BOOTSTRAP = r"""
@@ -76,7 +76,7 @@ def collect_killed_children(signum, frame):
             pass
 
 signal.signal(signal.SIGCHLD, collect_killed_children)
-name = "cs231n_lib"
+name = "__LIBRARY_PACKAGE__"
 sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in repr(f) + getattr(f, "__module__", "")]
 sys.path[:] = [p for p in sys.path if not os.path.isdir(os.path.join(p or ".", name))]
 
@@ -93,6 +93,8 @@ sys.meta_path.insert(0, RefuseReference())
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 """
+# The bootstrap is code run as it stands, so the library's name goes in as text.
+BOOTSTRAP = BOOTSTRAP.replace("__LIBRARY_PACKAGE__", LIBRARY_PACKAGE)
 
 # One BLAS thread per kernel: graders run several kernels side by side.
 KERNEL_ENVIRONMENT = {

@@ -6,7 +6,7 @@ import ast
 import json
 from pathlib import Path
 
-from .course import LIBRARY_ROOT, assignments, units_graded_before
+from .course import GRADING_PACKAGE, LIBRARY_PACKAGE, LIBRARY_ROOT, assignments, units_graded_before
 from .markers import HIDDEN_TESTS_BEGIN, SOLUTION_BEGIN, solution_regions
 from .student_package import top_level_owner
 
@@ -14,10 +14,11 @@ FORBIDDEN_TEXT = {
     HIDDEN_TESTS_BEGIN.removeprefix("### "): "a hidden test block",
     "cs231n-hidden-check": "a hidden check marker",
     SOLUTION_BEGIN: "a solution marker",
-    "import cs231n_lib": "an import of the reference library",
-    "from cs231n_lib": "an import of the reference library",
+    f"import {LIBRARY_PACKAGE}": "an import of the reference library",
+    f"from {LIBRARY_PACKAGE}": "an import of the reference library",
 }
-FORBIDDEN_NAMES = {"cs231n_lib": "the reference library", "grading": "grading code", "gradebook.db": "the gradebook"}
+FORBIDDEN_NAMES = {LIBRARY_PACKAGE: "the reference library", GRADING_PACKAGE: "grading code",
+                   "gradebook.db": "the gradebook"}
 
 
 def solution_lines(assignment: str) -> dict[str, Path]:
@@ -32,7 +33,7 @@ def solution_lines(assignment: str) -> dict[str, Path]:
     lines: dict[str, Path] = {}
     shipped: set[str] = set()  # lines of solved units: they ship legitimately, whatever else shares them
     for path in LIBRARY_ROOT.rglob("*.py"):
-        if "grading" in path.relative_to(LIBRARY_ROOT).parts:
+        if GRADING_PACKAGE in path.relative_to(LIBRARY_ROOT).parts:
             continue
         text = path.read_text()
         module = ".".join(path.relative_to(LIBRARY_ROOT).with_suffix("").parts)

@@ -43,6 +43,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from . import probe
 from .checks import Check, get_check
 from .judge import Verdict, judge
+from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
 from .student_code import PROBE_CELL_KEY, StudentCode, is_probe_cell, is_test_cell, parse_cell
 
 MARKER = re.compile(r"^# cs231n-hidden-check: (?P<check_id>[\w.]+)\s*$")
@@ -68,8 +69,8 @@ PROBE_EVENTS = {
     "crash)",
     "not_run": "not run: the hidden checks used up their {seconds} s time budget",
 }
-EVENT_BY_ERROR_NAME = {"CellTimeoutError": "timeout", "KernelWedged": "wedged", "KernelDied": "died",
-                       "NotebookTimeLimit": "not_run"}
+EVENT_BY_ERROR_NAME = {CELL_TIMEOUT: "timeout", KERNEL_WEDGED: "wedged", KERNEL_DIED: "died",
+                       NOTEBOOK_TIME_LIMIT: "not_run"}
 
 
 def _grade_id(cell: NotebookNode, index: int) -> str:

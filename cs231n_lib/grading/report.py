@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from . import safe_files
+from . import limit_errors, safe_files
 from .autograde import STATE_FILE, GradingRun
 from .gradebook import StudentScores
 from .grading_folder import grading_notes
@@ -131,13 +131,6 @@ def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]], second
     return buffer.getvalue()
 
 
-LIMIT_ERRORS = {
-    "CellTimeoutError": "a cell hit its time limit",
-    "KernelDied": "the kernel died (memory, os._exit, a signal)",
-    "KernelWedged": "a cell ignored the time-limit interrupt",
-    "NotebookTimeLimit": "the notebook used up its time limit",
-    "MemoryError": "a cell hit the memory limit",
-}
 
 
 def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
@@ -165,8 +158,8 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
             for cell in notebook.get("cells", []):
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "an ungraded cell")
                 for output in cell.get("outputs", []):
-                    if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
-                        found.append((student, f"{path.stem}: {grade_id}: {LIMIT_ERRORS[output['ename']]}"))
+                    if output.get("output_type") == "error" and output.get("ename") in limit_errors.SUMMARIES:
+                        found.append((student, f"{path.stem}: {grade_id}: {limit_errors.SUMMARIES[output['ename']]}"))
     return found
 
 

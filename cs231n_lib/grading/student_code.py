@@ -6,8 +6,9 @@ import ast
 from dataclasses import dataclass
 
 from .compare import CheckFailure
+from .course import LIBRARY_PACKAGE
 
-REFERENCE_PACKAGE = "cs231n_lib"
+REFERENCE_PACKAGE = LIBRARY_PACKAGE
 
 # Calls that hide a Python-level loop behind a function.
 LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "fromiter", "frompyfunc", "map", "filter",
@@ -22,7 +23,11 @@ PROBE_CELL_KEY = "cs231n_probe"
 
 
 def is_test_cell(cell) -> bool:
-    """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell)."""
+    """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell).
+
+    nbgrader.utils.is_grade/is_solution say the same, but importing nbgrader loads its server
+    extensions (~3 s), which release and the leak scan do not otherwise need.
+    """
     nbgrader = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
 

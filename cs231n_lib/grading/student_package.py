@@ -15,11 +15,19 @@ import ast
 import shutil
 from pathlib import Path
 
-from .course import LIBRARY_ROOT, REPO_ROOT, STUDENT_PACKAGE, assignments, get_assignment, units_graded_before
+from .course import (
+    GRADING_PACKAGE,
+    LIBRARY_ROOT,
+    REPO_ROOT,
+    STUDENT_PACKAGE,
+    assignments,
+    get_assignment,
+    units_graded_before,
+)
 from .markers import solution_regions
 from .student_code import is_test_cell
 
-EXCLUDED_DIRECTORIES = {"grading", "__pycache__"}
+EXCLUDED_DIRECTORIES = {GRADING_PACKAGE, "__pycache__"}
 NOTEBOOK_UNITS_MODULE = "notebook_units"
 
 PACKAGE_DOCSTRING = '''"""Course package for the {assignment} assignment.
