@@ -37,14 +37,16 @@ _CHUNK = 500  # images per random stream
 
 
 def _shape_masks(kind, u, v):
-    """Pixels inside a shape centred at 0, as a boolean array like u.
+    """Pixels inside a shape centred at 0, as a boolean array of shape (B, 32, 32).
 
     Inputs:
     - kind: integer array of shape (B, 1, 1), index into SHAPES
-    - u, v: pixel offsets from the shape centre in units of SHAPE_RADIUS, arrays of shape (B, 32, 32)
+    - u: horizontal pixel offsets from the shape centre in units of SHAPE_RADIUS, of shape (B, 1, 32)
+    - v: vertical offsets, of shape (B, 32, 1); (B, 32, 32) arrays broadcast the same way
     """
+    # u and v are separable (one per column, one per row), so only the comparisons are 32x32.
     circle = u * u + v * v <= 1.0
-    square = np.maximum(np.abs(u), np.abs(v)) <= 0.85
+    square = (np.abs(u) <= 0.85) & (np.abs(v) <= 0.85)  # max(|u|, |v|) <= 0.85
     triangle = (v <= 0.8) & (v >= -1.0 + 2 * np.abs(u))  # pointing up (v grows downwards)
     return np.where(kind == 0, circle, np.where(kind == 1, square, triangle))
 
@@ -66,24 +68,34 @@ def _draw_scenes(rng, num_images):
     return objects // num_shapes, objects % num_shapes, rows, cols
 
 
-def _render(rng, colours, shapes, rows, cols):
-    """uint8 images of shape (B, 32, 32, 3) of the scenes."""
+def _render(rng, colours, shapes, rows, cols, count=None):
+    """uint8 images of shape (count, 32, 32, 3) of the first count scenes (default: all of them).
+
+    The per-scene random numbers are drawn for every scene and the pixel noise, drawn last, for the
+    first count images only, so the images are those of rendering all scenes, without the cost.
+    """
     B = len(colours)
+    count = B if count is None else count
     palette = np.array(list(COLOURS.values()), dtype=np.float64)  # (C, 3)
-    grey = rng.uniform(50, 110, size=(B, 1, 1, 1))
-    images = np.repeat(grey, 3, axis=3) * np.ones((1, IMAGE_SIZE, IMAGE_SIZE, 1))  # (B, 32, 32, 3)
-    ys, xs = np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE].astype(np.float64)
+    grey = rng.uniform(50, 110, size=B)
+    layer_colours = [np.repeat(grey[:, None], 3, axis=1)]  # per image: background, first, second shape
+    layer = np.zeros((count, IMAGE_SIZE, IMAGE_SIZE), dtype=np.intp)  # which of them each pixel shows
+    pixel_coordinates = np.arange(IMAGE_SIZE, dtype=np.float64)
     cell = IMAGE_SIZE / 2
     for k in range(2):
         centre_y = (rows[:, k] + 0.5) * cell + rng.uniform(-POSITION_JITTER, POSITION_JITTER, size=B)
         centre_x = (cols[:, k] + 0.5) * cell + rng.uniform(-POSITION_JITTER, POSITION_JITTER, size=B)
-        u = (xs[None] - centre_x[:, None, None]) / SHAPE_RADIUS  # (B, 32, 32)
-        v = (ys[None] - centre_y[:, None, None]) / SHAPE_RADIUS
-        inside = _shape_masks(shapes[:, k, None, None], u, v)
-        colour = palette[colours[:, k]] + rng.normal(0, 10, size=(B, 3))  # (B, 3)
-        images = np.where(inside[..., None], colour[:, None, None, :], images)
+        layer_colours.append(palette[colours[:, k]] + rng.normal(0, 10, size=(B, 3)))  # (B, 3)
+        u = (pixel_coordinates[None, None, :] - centre_x[:count, None, None]) / SHAPE_RADIUS  # (count, 1, 32)
+        v = (pixel_coordinates[None, :, None] - centre_y[:count, None, None]) / SHAPE_RADIUS  # (count, 32, 1)
+        layer[_shape_masks(shapes[:count, k, None, None], u, v)] = k + 1  # the second shape on top
+    # One gather from a flat (image, layer) colour table paints every pixel at once.
+    colour_table = np.stack(layer_colours, axis=1)[:count].reshape(-1, 3)  # (count * 3, 3)
+    images = np.take(colour_table, layer + 3 * np.arange(count)[:, None, None], axis=0)  # (count, 32, 32, 3)
     images += rng.normal(0, NOISE_STD, size=images.shape)
-    return np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    np.rint(images, out=images)
+    np.clip(images, 0, 255, out=images)
+    return images.astype(np.uint8)
 
 
 def _phrase(colour, shape):
@@ -125,7 +137,7 @@ def make_caption_images(num_images, split="train"):
     for chunk in range(-(-num_images // _CHUNK)):
         rng = np.random.default_rng([_SPLIT_SEEDS[split], chunk])
         layout = _draw_scenes(rng, _CHUNK)
-        images.append(_render(rng, *layout))
+        images.append(_render(rng, *layout, count=min(_CHUNK, num_images - chunk * _CHUNK)))
         scenes.append(layout)
     if not images:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8), []
@@ -133,19 +145,43 @@ def make_caption_images(num_images, split="train"):
     return np.concatenate(images)[:num_images], _captions(colours, shapes, rows)
 
 
+def _read_only(array):
+    """array, made read-only: cached arrays are shared by every call in the process."""
+    array.flags.writeable = False
+    return array
+
+
 @cache
 def _projection():
     rng = np.random.default_rng(_FEATURE_SEED)
     D = (IMAGE_SIZE // 2) ** 2 * 4
-    return rng.normal(size=(D, FEATURE_DIM)) / np.sqrt(D)
+    return _read_only(rng.normal(size=(D, FEATURE_DIM)) / np.sqrt(D))
+
+
+def _block_sums(images):
+    """Sums of the 2x2 pixel blocks of uint8 images (B, 32, 32, 3), as int16 of shape (B, 16, 16, 3)."""
+    blocks = images.reshape(len(images), IMAGE_SIZE // 2, 2, IMAGE_SIZE // 2, 2, 3).astype(np.int16)
+    # Adding the two halves of each axis is much faster than a reduction over two short strided axes.
+    row_sums = blocks[:, :, 0] + blocks[:, :, 1]  # (B, 16, 16, 2, 3)
+    return row_sums[:, :, :, 0] + row_sums[:, :, :, 1]
+
+
+def _colour_range(pixels):
+    """max - min over the last axis of length 3, like np.ptp(pixels, axis=-1), written out because
+    a reduction over three elements costs far more than two elementwise maxima and minima."""
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
 
 
 def _fc7(images):
     B = len(images)
-    pooled = images.reshape(B, IMAGE_SIZE // 2, 2, IMAGE_SIZE // 2, 2, 3).astype(np.float64).mean(axis=(2, 4))
+    block_sums = _block_sums(images)
+    # The sums are exact, so dividing by 4 gives the float64 2x2 mean bit for bit, and so does
+    # taking the colour range of the sums before dividing.
+    pooled = block_sums / 4.0  # (B, 16, 16, 3)
     colour = pooled.reshape(B, -1) / 64.0 - 2.0  # (B, 16 * 16 * 3), about zero-centred
     # How far each pixel is from grey: high on the shapes, low on the background, whatever the colours.
-    saturation = np.ptp(pooled, axis=3).reshape(B, -1) / 64.0 - 0.5  # (B, 16 * 16)
+    saturation = _colour_range(block_sums).reshape(B, -1) / 4.0 / 64.0 - 0.5  # (B, 16 * 16)
     inputs = np.concatenate([colour, saturation], axis=1)  # (B, 1024)
     return np.maximum(inputs @ _projection(), 0.0)  # (B, FEATURE_DIM)
 
@@ -161,7 +197,7 @@ def _pca_basis():
     variances, vectors = np.linalg.eigh(centred.T @ centred / len(reference))  # ascending
     top = vectors[:, ::-1][:, :PCA_DIM]  # (FEATURE_DIM, PCA_DIM)
     scale = np.sqrt(np.mean(variances[::-1][:PCA_DIM]))  # features of about unit variance on average
-    return mean, top / scale  # (FEATURE_DIM,), (FEATURE_DIM, PCA_DIM)
+    return _read_only(mean), _read_only(top / scale)  # (FEATURE_DIM,), (FEATURE_DIM, PCA_DIM)
 
 
 def image_features(images, pca_features=True):
