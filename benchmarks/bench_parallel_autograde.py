@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.course import REPO_ROOT, get_assignment
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
@@ -98,10 +98,10 @@ def main() -> None:
         execute = notebook_seconds(serial_root)
         solved = "student001"  # solved, no bug
         started = time.perf_counter()
-        autograde(serial_root, ASSIGNMENT, [solved], progress=False, fork=False)
+        autograde_serially(serial_root, ASSIGNMENT, [solved], progress=False, fork=False)
         one_process = time.perf_counter() - started
         started = time.perf_counter()
-        autograde(serial_root, ASSIGNMENT, [solved], progress=False, fork=True)
+        autograde_serially(serial_root, ASSIGNMENT, [solved], progress=False, fork=True)
         one_forked = time.perf_counter() - started
         n = args.submissions
         graded = len(list((serial_root / "autograded").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")))

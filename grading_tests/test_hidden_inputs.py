@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.checks import get_check
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import scores
@@ -148,7 +148,7 @@ def graded(tmp_path_factory, repo_root):
     nb.cells.insert(2, nbformat.v4.new_code_cell(HOOKS))
     nb.cells.append(nbformat.v4.new_code_cell(SHOW_STASH))
     samples.write_submission(root, STUDENT, ASSIGNMENT, {ASSIGNMENT: nb})
-    (run,) = autograde(root, ASSIGNMENT, [STUDENT], progress=False)
+    (run,) = autograde_serially(root, ASSIGNMENT, [STUDENT], progress=False)
     print(f"{STUDENT}: {run.seconds:.1f} s {'ok' if run.ok else run.message}")
     assert run.ok, run.message
     run_nbgrader(root, "generate_feedback", ASSIGNMENT, "--force", "--HoldUngradedFeedback.allow_ungraded=True")

@@ -31,14 +31,14 @@ import pytest
 from nbgrader.api import Gradebook
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import submission_problems
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import gradebook_url, scores
 from cs231n_lib.grading.grading_folder import grading_notes
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
-from cs231n_lib.grading.parallel import STATE_FILE, autograde_parallel
+from cs231n_lib.grading.parallel import autograde_parallel
 from cs231n_lib.grading.release import release
 from cs231n_lib.grading.report import incidents
+from cs231n_lib.grading.run import STATE_FILE, submission_problems
 
 ASSIGNMENT = "knn"
 FULL = {"test_compute_distances_two_loops": 3.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import scores
 from cs231n_lib.grading.kernel import bubblewrap
@@ -148,7 +148,7 @@ def hostile(tmp_path_factory, repo_root):
     batches = [first, *([s.name] for s in sorted((root / "submitted").iterdir()) if s.name not in first)]
     with ThreadPoolExecutor(2) as pool:
         runs = {run.student: run for batch in pool.map(
-            lambda batch: autograde(root, ASSIGNMENT, batch, extra_arguments=(CELL_TIMEOUT,), progress=False),
+            lambda batch: autograde_serially(root, ASSIGNMENT, batch, extra_arguments=(CELL_TIMEOUT,), progress=False),
             batches) for run in batch}
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (root / "submitted").rglob("*") if p.is_file()}
     rows = {row.student: row.cells for row in scores(root, ASSIGNMENT)}

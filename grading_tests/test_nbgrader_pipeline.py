@@ -14,7 +14,7 @@ import pytest
 from student_kernel import write_kernelspec
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.course import REPO_ROOT, assignments, get_assignment
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import autograded_cells, scores
@@ -56,7 +56,7 @@ def graded_course(request, tmp_path_factory, repo_root):
 
     def grade(job):
         limit = HANGING_CELL_TIMEOUT if job[0] == 0 else CELL_TIMEOUT
-        return job[1], autograde(root, job[1], [job[2]], extra_arguments=(limit,), progress=False)[0]
+        return job[1], autograde_serially(root, job[1], [job[2]], extra_arguments=(limit,), progress=False)[0]
 
     with ThreadPoolExecutor(2) as pool:
         runs = list(pool.map(grade, jobs))

@@ -7,11 +7,12 @@ import pytest
 from nbgrader.api import Gradebook
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.autograde import autograde
+from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.demo import make_demo_course
 from cs231n_lib.grading.gradebook import gradebook_url
-from cs231n_lib.grading.parallel import STATE_FILE, autograde_parallel
+from cs231n_lib.grading.parallel import autograde_parallel
 from cs231n_lib.grading.release import release
+from cs231n_lib.grading.run import STATE_FILE
 
 ASSIGNMENT = "knn"
 SUBMISSIONS = {
@@ -52,7 +53,7 @@ def two_courses(tmp_path_factory, repo_root):
     make_course(parallel, repo_root)
     # Side by side, as two instructors' runs on one machine: each course has its own gradebook.
     with ThreadPoolExecutor(1) as pool:
-        serial_future = pool.submit(autograde, serial, ASSIGNMENT, progress=False)
+        serial_future = pool.submit(autograde_serially, serial, ASSIGNMENT, progress=False)
         parallel_runs = autograde_parallel(parallel, ASSIGNMENT, workers=2, progress=False)
         serial_runs = serial_future.result()
     return serial, parallel, serial_runs, parallel_runs

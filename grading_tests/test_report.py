@@ -1,8 +1,8 @@
 import csv
 
-from cs231n_lib.grading.autograde import GradingRun
 from cs231n_lib.grading.gradebook import StudentScores
 from cs231n_lib.grading.report import score_table, write_csv, write_html
+from cs231n_lib.grading.run import GradingRun
 
 CELLS = [("test_a", 3.0), ("test_b", 4.0)]
 

@@ -28,7 +28,7 @@ def _assignments(names: list[str]) -> list[str]:
 
 
 def _students(course_root: Path, assignment: str, names: list[str]) -> None:
-    from .autograde import submitted_students
+    from .run import submitted_students
 
     found = submitted_students(course_root, assignment)
     for name in names:
@@ -85,10 +85,10 @@ def cmd_leak_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from .autograde import submitted_students
     from .gradebook import autograded_cells, scores
     from .parallel import autograde_assignments
     from .report import score_table
+    from .run import submitted_students
 
     names = _assignments(args.assignments)
     if args.student and len(names) > 1:
@@ -120,8 +120,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .gradebook import autograded_cells, scores
-    from .parallel import recorded_runs
     from .report import incidents, read_flagged_pairs, score_table, write_csv, write_html
+    from .run import recorded_runs
 
     _assignments([args.assignment])
     rows = scores(args.root, args.assignment, everyone=True)

@@ -38,7 +38,7 @@ from traitlets import Integer, Unicode
 from . import safe_files
 from .course import REPO_ROOT, STUDENT_PACKAGE
 
-# The prefix of every note in nbgrader's log; autograde.verdict collects these lines.
+# The prefix of every note in nbgrader's log; run.verdict collects these lines.
 NOTE_PREFIX = "Grading note: "
 NOTES_KEY = "cs231n_grading_notes"
 

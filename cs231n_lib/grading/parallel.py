@@ -1,4 +1,5 @@
-"""Autograde on Dask: every submission in a throwaway course of its own, one writer for the gradebook.
+"""What ``cs231n-course autograde`` runs: autograde on Dask, every submission in a throwaway course of
+its own, one writer for the gradebook.
 
 A worker gets the course as bytes (no shared file system is assumed), grades
 one submission with plain ``nbgrader autograde`` against a throwaway copy of
@@ -8,19 +9,19 @@ runs (KeepManualGrades, AssignLatePenalties), so it ends exactly as that would
 leave it. A grade is written when its
 whole submission is done: a worker that dies loses nothing (Dask retries the
 submission elsewhere), and a re-run skips submissions already graded from
-the same files.
+the same files (see run.RunRecord, the record merge writes next to each graded submission).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,13 +35,22 @@ from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
 from . import safe_files
-from .autograde import STATE_FILE, GradingRun, submission_problems, submitted_students, verdict
 from .course import get_assignment
 from .gradebook import course_config
 from .judge import share_references
 from .manual_grades import KeepManualGrades
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
+from .run import (
+    GradingRun,
+    RunRecord,
+    read_state,
+    state_path,
+    submission_problems,
+    submitted_students,
+    verdict,
+    write_state,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,19 @@ class SubmissionResult:
     fingerprint: str
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook name -> graded notebook JSON
     timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class GradingBatch:
+    """The submissions of one `autograde` call still to grade, in the order to grade them, and what
+    each grading needs."""
+
+    templates: dict[str, CourseTemplate]  # assignment -> its template
+    jobs: list[tuple[str, str]]  # (assignment, student), the slowest first
+    bundles: dict[tuple[str, str], dict[str, bytes]]  # (assignment, student) -> submission_files
+    problems: dict[tuple[str, str], list[str]]  # (assignment, student) -> submission_problems
+    extra_arguments: tuple[str, ...]
+    wall_clock: float
 
 
 def build_template(course_root: Path, assignment: str) -> CourseTemplate:
@@ -209,8 +232,7 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
         safe_files.write_fresh(destination / f"{name}.ipynb", result.notebooks[name])
     if result.timestamp:
         safe_files.write_fresh(destination / "timestamp.txt", result.timestamp)
-    safe_files.write_fresh(destination / STATE_FILE, json.dumps({
-        "fingerprint": result.fingerprint, "ok": result.ok, "message": result.message, "seconds": result.seconds}))
+    write_state(destination, RunRecord(result.fingerprint, result.ok, result.message, result.seconds))
 
 
 def _zero_missing_notebook(db_url: str, assignment: str, student: str, notebook: str) -> None:
@@ -224,11 +246,8 @@ def _zero_missing_notebook(db_url: str, assignment: str, student: str, notebook:
 
 
 def already_graded(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> bool:
-    state = _read_small(course_root / "autograded" / student / assignment / STATE_FILE)
-    try:
-        return json.loads(state or "")["fingerprint"] == fingerprint(files)
-    except (ValueError, KeyError, TypeError):
-        return False
+    record = read_state(state_path(course_root, assignment, student))
+    return record is not None and record.fingerprint == fingerprint(files)
 
 
 def autograde_parallel(
@@ -305,13 +324,14 @@ def autograde_assignments(
             print(f"[{len(done)}/{len(jobs)}] {assignment}/{result.student}: "
                   f"{'graded' if result.ok else 'NOT GRADED'} in {result.seconds:.1f} s", flush=True)
 
+    batch = GradingBatch(templates, jobs, bundles, problems, extra_arguments, wall_clock)
     try:
         if workers <= 1 and scheduler is None:
             for assignment, student in jobs:
                 record(assignment, grade_in_scratch(templates[assignment], student, bundles[assignment, student],
                                                     extra_arguments, wall_clock, problems[assignment, student]))
         else:
-            _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_arguments, wall_clock, record)
+            _run_on_dask(batch, workers, scheduler, record)
     finally:
         bar.close()
     return runs
@@ -320,15 +340,16 @@ def autograde_assignments(
 def expected_seconds(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> float:
     """How long grading a submission should take: its last recorded time, else its notebooks' size
     (a megabyte of notebook for a second: only the order matters)."""
-    state = _read_small(course_root / "autograded" / student / assignment / STATE_FILE)
-    try:
-        return float(json.loads(state or "")["seconds"])
-    except (ValueError, KeyError, TypeError):
-        return sum(len(content) for name, content in files.items() if name.endswith(".ipynb")) / 1e6
+    record = read_state(state_path(course_root, assignment, student))
+    if record is not None and record.seconds is not None:
+        return record.seconds
+    return sum(len(content) for name, content in files.items() if name.endswith(".ipynb")) / 1e6
 
 
-def _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_arguments, wall_clock,
-                 record) -> None:
+def _run_on_dask(batch: GradingBatch, workers: int, scheduler: str | None,
+                 record: Callable[[str, SubmissionResult], None]) -> None:
+    """Grade batch on a local cluster of workers processes, or on the Dask scheduler at that address;
+    record each result as it arrives."""
     import logging
 
     import dask
@@ -346,14 +367,15 @@ def _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_a
     else:
         cluster, client = None, Client(scheduler)
     try:
-        shared = {assignment: client.scatter(template, broadcast=True) for assignment, template in templates.items()}
+        shared = {assignment: client.scatter(template, broadcast=True)
+                  for assignment, template in batch.templates.items()}
         # Dask runs ready tasks of equal priority in submission order; the priorities make that explicit.
         futures = {
-            client.submit(grade_in_scratch, shared[assignment], student, bundles[assignment, student],
-                          extra_arguments, wall_clock, problems[assignment, student],
-                          key=f"grade-{assignment}-{student}-{fingerprint(bundles[assignment, student])[:12]}",
-                          retries=1, pure=False, priority=len(jobs) - position): assignment
-            for position, (assignment, student) in enumerate(jobs)
+            client.submit(grade_in_scratch, shared[assignment], student, batch.bundles[assignment, student],
+                          batch.extra_arguments, batch.wall_clock, batch.problems[assignment, student],
+                          key=f"grade-{assignment}-{student}-{fingerprint(batch.bundles[assignment, student])[:12]}",
+                          retries=1, pure=False, priority=len(batch.jobs) - position): assignment
+            for position, (assignment, student) in enumerate(batch.jobs)
         }
         for future in as_completed(futures):
             record(futures[future], future.result())
@@ -362,15 +384,3 @@ def _run_on_dask(templates, jobs, bundles, problems, workers, scheduler, extra_a
         if cluster is not None:
             cluster.close()
 
-
-def recorded_runs(course_root: Path, assignment: str) -> list[GradingRun]:
-    """The last grading run of every submission, as recorded next to its graded notebooks."""
-    runs = []
-    for state_file in sorted((course_root / "autograded").glob(f"*/{assignment}/{STATE_FILE}")):
-        try:
-            state = json.loads(_read_small(state_file) or "")
-        except ValueError:
-            continue
-        runs.append(GradingRun(state_file.parent.parent.name, float(state.get("seconds", 0.0)),
-                               bool(state.get("ok")), str(state.get("message", ""))))
-    return runs

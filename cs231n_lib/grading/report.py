@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 from . import limit_errors, safe_files
-from .autograde import STATE_FILE, GradingRun
 from .gradebook import StudentScores
 from .grading_folder import grading_notes
+from .run import STATE_FILE, GradingRun, read_state
 
 TABLE_WIDTH = 100  # columns of a terminal; wider tables wrap into blocks of cells
 CELL_NAME_WIDTH = 16
@@ -143,9 +143,11 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
             found.append((student, f"autograded/{student}/{assignment} is a link: not read"))
             continue
         folder = safe_files.scan(directory)
-        state = _read_json(directory / STATE_FILE) if STATE_FILE in folder.files else {}
-        if not state.get("ok", True):
-            found.append((student, state.get("message") or "not graded"))
+        record = None
+        if STATE_FILE in folder.files:  # the report has always read it up to a notebook's size limit
+            record = read_state(directory / STATE_FILE, safe_files.MAX_NOTEBOOK_BYTES)
+        if record is not None and record.ok is False:
+            found.append((student, record.message or "not graded"))
         found.extend((student, f"{reason}: not read") for _, reason in sorted(folder.refused.items()))
         for name, path in sorted(folder.files.items()):
             if not name.endswith(".ipynb") or "/" in name:

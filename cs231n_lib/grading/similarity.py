@@ -22,8 +22,8 @@ from copydetect import compare_files
 from copydetect.utils import filter_code, get_token_coverage, highlight_overlap, winnow
 
 from . import safe_files
-from .autograde import submitted_students
 from .course import get_assignment
+from .run import submitted_students
 
 NOISE_TOKENS = 10  # copydetect's k: the shortest shared run of (filtered) tokens that counts
 WINDOW = 5  # winnowing window: every shared run of NOISE_TOKENS + WINDOW - 1 tokens is found
