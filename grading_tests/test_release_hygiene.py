@@ -190,3 +190,15 @@ def test_the_leak_scan_reads_every_solution_region_the_release_stubs(tmp_path, m
     monkeypatch.setattr(leakscan, "LIBRARY_ROOT", tmp_path)
     assert solution_regions(source, "later.py") == [(2, 5)]
     assert "result = some_distinctive_expression_of(x) * 12345" in leakscan.solution_lines("knn")
+
+
+def test_a_misspelt_release_order_name_is_an_error(monkeypatch):
+    from cs231n_lib.grading import course
+
+    monkeypatch.setattr(course, "RELEASE_ORDER", (*course.RELEASE_ORDER[:2], "two_layer_nets"))
+    course.assignments.cache_clear()
+    try:
+        with pytest.raises(LookupError, match="RELEASE_ORDER names 'two_layer_nets', but there is no "):
+            course.assignments()
+    finally:
+        course.assignments.cache_clear()  # the next call reads the real RELEASE_ORDER again

@@ -53,15 +53,17 @@ class Assignment:
 
 @cache
 def assignments() -> tuple[Assignment, ...]:
-    """Every assignment that exists so far, in release order."""
+    """Every assignment, in release order; a name in RELEASE_ORDER without its module is an error."""
     found = []
     for name in RELEASE_ORDER:
+        module_name = f"{__package__}.assignments.{name}"
         try:
-            module = importlib.import_module(f"cs231n_lib.grading.assignments.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name != f"cs231n_lib.grading.assignments.{name}":
+            if error.name != module_name:
                 raise
-            continue
+            raise LookupError(f"RELEASE_ORDER names {name!r}, but there is no {module_name} "
+                              f"(cs231n_lib/grading/assignments/{name}.py)") from None
         found.append(module.ASSIGNMENT)
     return tuple(found)
 
