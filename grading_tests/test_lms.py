@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from cs231n_lib.grading.lms import LmsError, RosterEntry, export_rows, match_file, read_roster, unpack
+from cs231n_lib.grading.lms import LmsError, RosterEntry, export_rows, match_file, plan_collection, read_roster, unpack
 
 BY_LMS_ID = {"1001": "ann", "1002": "bob"}
 
@@ -129,3 +129,18 @@ def test_gradescope_gets_email_and_total_score(tmp_path):
     assert [(r["Email"], r["Total Score"]) for r in table] == [("ann@x.edu", "20"), ("bob@x.edu", "14.4"),
                                                                ("cy@x.edu", "0")]
     assert list(table[0]) == ["Name", "SID", "Email", "Total Score"]
+
+
+def test_a_collection_names_duplicates_keeping_the_newest_and_what_it_leaves_out(tmp_path):
+    download = tmp_path / "download"
+    download.mkdir()
+    for name, when in [("jonesbob_1002_556_knn.ipynb", 1_700_000_000), ("jonesbob_1002_557_knn-1.ipynb", 1_700_100_000),
+                       ("smithann_1001_555_knn.ipynb", 1_700_000_000), ("doejoe_9999_559_knn.ipynb", 1_700_000_000)]:
+        (download / name).write_text("{}")
+        os.utime(download / name, (when, when))
+    roster = [RosterEntry("ann", "1001", "Ann Smith"), RosterEntry("bob", "1002", "Bob Jones")]
+    found = plan_collection(download, roster, ["knn"], tmp_path / "extracted")
+    assert found.students == ["ann", "bob"]
+    assert found.duplicates == ["bob sent knn.ipynb 2 times; the newest is kept: jonesbob_1002_557_knn-1.ipynb"]
+    assert found.not_collected == ["doejoe_9999_559_knn.ipynb: LMS id '9999' is not in the roster"]
+    assert found.refused == []

@@ -170,41 +170,27 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    import datetime
-
-    from nbgrader.utils import parse_utc
-
     from .course import get_assignment
     from .gradebook import UnknownAssignment, due_date
-    from .lms import match_file, read_roster, unpack
+    from .lms import late_submissions, plan_collection, read_roster
     from .nbgrader_runner import run_nbgrader
 
     _assignments([args.assignment])
     roster = read_roster(args.roster.resolve())
-    by_lms_id = {entry.lms_id: entry.student_id for entry in roster}
     extracted = args.root / "downloaded" / args.assignment / "extracted"
-    unpacked = unpack(args.archive.resolve(), extracted)
-    matches = [match_file(name, by_lms_id, list(get_assignment(args.assignment).notebooks))
-               for name in sorted(unpacked.files)]
-    for reason in unpacked.refused:
+    found = plan_collection(args.archive.resolve(), roster, list(get_assignment(args.assignment).notebooks),
+                            extracted)
+    for reason in found.refused:
         print(f"refused: {reason}")
-    for found in matches:
-        if not found.file_id:
-            print(f"not collected: {found.path}: {found.problem}")
-    newest: dict[tuple[str, str], list[str]] = {}
-    for found in matches:
-        if found.file_id:
-            newest.setdefault((found.student_id, found.file_id), []).append(found.path)
-    for (student, notebook), paths in sorted(newest.items()):
-        if len(paths) > 1:
-            kept = max(paths, key=lambda path: unpacked.files[path])
-            print(f"duplicate: {student} sent {notebook} {len(paths)} times; the newest is kept: {kept}")
-    students = sorted({student for student, _ in newest})
-    existing = [s for s in students if os.path.lexists(args.root / "submitted" / s / args.assignment)]
+    for reason in found.not_collected:
+        print(f"not collected: {reason}")
+    for duplicate in found.duplicates:
+        print(f"duplicate: {duplicate}")
+    existing = [s for s in found.students if os.path.lexists(args.root / "submitted" / s / args.assignment)]
     if existing and not args.force:
         raise UsageError(f"submitted/<student>/{args.assignment} exists for {_listing(existing)}; "
                          "pass --force to replace those submissions")
-    if students:
+    if found.students:
         arguments = ["zip_collect", args.assignment, "--log-level=ERROR", "--ZipCollectApp.strict=True",
                      "--ZipCollectApp.collector_plugin=cs231n_lib.grading.lms.LmsCollector",
                      f"--LmsCollector.roster={args.roster.resolve()}", f"--LmsCollector.extracted={extracted}"]
@@ -217,14 +203,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
         due = due_date(args.root, args.assignment)
     except UnknownAssignment:
         due = None
-    late = []
-    for student in students:
-        stamp = args.root / "submitted" / student / args.assignment / "timestamp.txt"
-        if due and stamp.is_file() and not stamp.is_symlink():
-            when = parse_utc(stamp.read_text().strip())
-            if when > due:
-                late.append(f"{student} ({(when - due) / datetime.timedelta(hours=1):.1f} h)")
-    print(f"collected {len(students)} student(s) into {args.root / 'submitted'}"
+    late = late_submissions(args.root, args.assignment, found.students, due) if due else []
+    print(f"collected {len(found.students)} student(s) into {args.root / 'submitted'}"
           + (f"; late: {', '.join(late)}" if late else "")
           + ("" if due else f"; {args.assignment} has no due date in the gradebook, so nothing counts as late"))
     return 0

@@ -162,6 +162,50 @@ def unpack(archive: Path, destination: Path) -> Unpacked:
     return unpacked
 
 
+@dataclass
+class Collection:
+    """What `collect` found in an LMS download, before nbgrader copies anything."""
+
+    students: list[str]  # students with at least one notebook to collect
+    refused: list[str]  # files unpack left out, with the reason
+    not_collected: list[str]  # "path: why" for files that name no student or no notebook
+    duplicates: list[str]  # "student sent notebook n times; the newest is kept: path"
+
+
+def plan_collection(archive: Path, roster: list[RosterEntry], notebooks: list[str], extracted: Path) -> Collection:
+    """Unpack archive into extracted and match each file to a roster student and a notebook."""
+    by_lms_id = {entry.lms_id: entry.student_id for entry in roster}
+    unpacked = unpack(archive, extracted)
+    matches = [match_file(name, by_lms_id, notebooks) for name in sorted(unpacked.files)]
+    newest: dict[tuple[str, str], list[str]] = {}
+    for found in matches:
+        if found.file_id:
+            newest.setdefault((found.student_id, found.file_id), []).append(found.path)
+    duplicates = [f"{student} sent {notebook} {len(paths)} times; the newest is kept: "
+                  f"{max(paths, key=lambda path: unpacked.files[path])}"
+                  for (student, notebook), paths in sorted(newest.items()) if len(paths) > 1]
+    return Collection(students=sorted({student for student, _ in newest}), refused=list(unpacked.refused),
+                      not_collected=[f"{found.path}: {found.problem}" for found in matches if not found.file_id],
+                      duplicates=duplicates)
+
+
+def late_submissions(course_root: Path, assignment: str, students: list[str],
+                     due: datetime.datetime) -> list[str]:
+    """"student (hours late)" for each student whose collected timestamp.txt is after due."""
+    from nbgrader.utils import parse_utc
+
+    late = []
+    for student in students:
+        try:
+            stamp = safe_files.read_text(course_root / "submitted" / student / assignment / "timestamp.txt", 1024)
+            when = parse_utc(stamp.strip())
+        except (safe_files.UnsafeFileError, FileNotFoundError, UnicodeDecodeError, ValueError):
+            continue
+        if when > due:
+            late.append(f"{student} ({(when - due) / datetime.timedelta(hours=1):.1f} h)")
+    return late
+
+
 def _write(destination: Path, relative: str, data: bytes, when: float) -> None:
     folder = safe_files.real_directory(destination, Path(relative).parent)
     path = folder / Path(relative).name
