@@ -28,12 +28,18 @@ def _short(name: str) -> str:
     return name[:head] + "…" + name[-(CELL_NAME_WIDTH - 1 - head):]
 
 
+def maximum_grade(rows: list[StudentScores], cells: list[tuple[str, float]]) -> float:
+    """The assignment's maximum: its autograded cells plus its written answers (which only the
+    gradebook's rows know)."""
+    return max([sum(points for _, points in cells), *(sum(row.max_points.values()) for row in rows)])
+
+
 def score_table(rows: list[StudentScores], cells: list[tuple[str, float]], width: int = TABLE_WIDTH) -> str:
     """A fixed-width table: one row per student, a column per graded cell, then written answers,
     late penalty and grade. Cell names are shortened and the cell columns wrap into blocks so that
     no line is wider than `width`; the student column repeats in every block."""
     total = sum(points for _, points in cells)
-    grade_max = max([total, *(sum(row.max_points.values()) for row in rows)])
+    grade_max = maximum_grade(rows, cells)
     written_max = grade_max - total
     columns = [(_short(name), [f"{row.cells.get(name, 0):g}/{points:g}" for row in rows]) for name, points in cells]
     if written_max:
@@ -247,7 +253,7 @@ def write_html(
               f'{html.escape(run.message or "not in the gradebook")}</span></li>' for run in recorded.values()]
     if items:
         sections += f"<h2>Grading runs</h2><ul>{''.join(items)}</ul>"
-    grade_max = max([sum(p for _, p in cells), *(sum(row.max_points.values()) for row in rows)])
+    grade_max = maximum_grade(rows, cells)
     path.write_text(f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(assignment)} grades</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1216px}} img{{max-width:100%}}
