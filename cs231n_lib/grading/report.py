@@ -137,8 +137,6 @@ def _chart_png(rows: list[StudentScores], cells: list[tuple[str, float]], second
     return buffer.getvalue()
 
 
-
-
 def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
     """(student, what happened) for every graded submission that hit a limit or could not be graded."""
     found = []
