@@ -24,9 +24,8 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from cs231n_lib.grading import samples
-from cs231n_lib.grading.checks import all_checks
 from cs231n_lib.grading.course import REPO_ROOT as REPO
-from cs231n_lib.grading.course import STUDENT_PACKAGE, assignments, reference_namespace
+from cs231n_lib.grading.course import STUDENT_PACKAGE, assignments, check_cells, get_assignment, reference_namespace
 from cs231n_lib.grading.judge import kernel_numerics
 from cs231n_lib.grading.probe import run_plan
 
@@ -60,15 +59,13 @@ def cell_seconds(assignment: str, notebook: str) -> dict[str, float]:
 
 def probe_seconds(assignment: str) -> dict[str, float]:
     """Seconds each graded test cell's hidden checks take on the reference, on one thread."""
-    namespace, per_cell = reference_namespace(), {}
-    for check_id, check in all_checks().items():
-        if not check_id.startswith(assignment + "."):
-            continue
+    namespace, per_cell, cells = reference_namespace(), {}, check_cells(assignment)
+    for check in get_assignment(assignment).checks:
         plan = json.loads(check.plan().to_json())
         started = time.perf_counter()
         with kernel_numerics():
             run_plan(plan, namespace)
-        per_cell[check.cell] = per_cell.get(check.cell, 0.0) + time.perf_counter() - started
+        per_cell[cells[check.id]] = per_cell.get(cells[check.id], 0.0) + time.perf_counter() - started
     return per_cell
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.checks import all_checks
-from cs231n_lib.grading.course import assignments
+from cs231n_lib.grading.course import assignments, check_cells
 from cs231n_lib.grading.judge import judge_in_process
 from cs231n_lib.grading.student_code import StudentCode
 
@@ -54,19 +54,42 @@ def verdicts(namespace, code, assignment="knn"):
     return {check_id: judge_in_process(check_id, namespace, code) for check_id in checks_of(assignment)}
 
 
-def test_every_hidden_check_has_its_marker_in_the_graded_cell_it_names(repo_root):
+def test_every_hidden_check_has_one_marker_in_a_graded_test_cell(repo_root):
     import nbformat
 
     from cs231n_lib.grading.preprocessors import hidden_check_ids
 
-    markers = {}
+    markers = []
     for assignment in assignments():
         for name in assignment.notebooks:
             nb = nbformat.read(repo_root / "source" / assignment.name / f"{name}.ipynb", as_version=4)
             for cell in nb.cells:
                 for check_id in hidden_check_ids(cell.source):
-                    markers[check_id] = cell.metadata["nbgrader"]["grade_id"]
-    assert markers == {check_id: check.cell for check_id, check in all_checks().items()}
+                    meta = cell.metadata.get("nbgrader", {})
+                    assert meta.get("grade") and not meta.get("solution"), f"{check_id} is not in a graded test cell"
+                    assert check_id.startswith(assignment.name + "."), f"{check_id} is in {assignment.name}'s notebook"
+                    markers.append(check_id)
+    assert sorted(markers) == sorted(all_checks())
+    assert {c for a in assignments() for c in check_cells(a.name, repo_root)} == set(markers)
+
+
+def test_a_check_is_named_after_its_function_and_seeded_by_its_name():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    for check_id, check in all_checks().items():
+        assert check_id == f"{check.build.__module__.rpartition('.')[2]}.{check.build.__name__}"
+    seeds = {check_id: check.seed for check_id, check in all_checks().items()}
+    assert len(set(seeds.values())) == len(seeds)
+    # Every grading process must build the same inputs: a process with another string-hash salt
+    # derives the same seeds.
+    program = ("import json; from cs231n_lib.grading.checks import all_checks; "
+               "print(json.dumps({i: c.seed for i, c in all_checks().items()}))")
+    other = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert json.loads(other.stdout) == seeds
 
 
 def test_every_graded_code_cell_has_a_hidden_check(repo_root):
@@ -145,10 +168,11 @@ def test_planted_bug_fails_exactly_its_checks(repo_root, assignment, notebook, b
     nb = samples.solution_submission(repo_root, assignment, notebook, [bug])
     namespace, code = notebook_namespace(nb, assignment)
     judged = notebook_verdicts(namespace, code, assignment)
-    failed = {all_checks()[check_id].cell for check_id, v in judged.items() if not v.passed}
+    cells = check_cells(assignment, repo_root)
+    failed = {cells[check_id] for check_id, v in judged.items() if not v.passed}
     # Checks of what a notebook's own run leaves (gan's trained generators) are not judged here;
     # test_nbgrader_pipeline grades those cells.
-    assert failed == set(bug.loses) & {all_checks()[c].cell for c in judged}, f"{bug.name} ({bug.description})"
+    assert failed == set(bug.loses) & {cells[c] for c in judged}, f"{bug.name} ({bug.description})"
 
 
 def _alternative_cases():

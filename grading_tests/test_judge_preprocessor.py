@@ -283,10 +283,10 @@ def test_declared_and_inferred_uses_are_followed_through_other_units():
     def build(plan, rng):
         pass
 
-    checks = [Check("t.net", "TwoLayerNet", "test_net", 0, build, uses=("affine_relu_forward",)),
-              Check("t.sandwich", "affine_relu_forward", "test_sandwich", 0, build),
-              Check("t.layer", "affine_forward", "test_layer", 0, build),
-              Check("t.model", "model", "test_model", 0, build)]
+    checks = [Check("t.net", "TwoLayerNet", build, uses=("affine_relu_forward",)),
+              Check("t.sandwich", "affine_relu_forward", build),
+              Check("t.layer", "affine_forward", build),
+              Check("t.model", "model", build)]
     code = StudentCode(("def affine_relu_forward(x, w, b):\n    return affine_forward(x, w, b)  # relu_forward",
                         "class TwoLayerNet:\n    pass",
                         "model = TwoLayerNet()\n# affine_forward in a comment is not a use",

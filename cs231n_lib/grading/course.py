@@ -1,8 +1,8 @@
 """The course's assignments in release order, their notebooks and graded units.
 
 Each assignment is a module in ``assignments/`` that defines ``ASSIGNMENT``
-(and registers its hidden checks and planted bugs); ``RELEASE_ORDER`` says
-which come first. Units graded in an earlier assignment ship solved in later
+(its units, hidden checks and planted bugs); ``RELEASE_ORDER`` says which
+come first. Units graded in an earlier assignment ship solved in later
 student packages.
 """
 
@@ -49,6 +49,7 @@ class Assignment:
     # Correct implementations written differently from the reference (samples.PlantedAlternative):
     # each must keep full marks.
     planted_alternatives: tuple[Any, ...] = field(default=())
+    checks: tuple[Any, ...] = field(default=())  # checks.Check, the hidden checks its notebooks' markers name
 
 
 @cache
@@ -74,6 +75,26 @@ def get_assignment(name: str) -> Assignment:
             return assignment
     known = ", ".join(a.name for a in assignments())
     raise KeyError(f"unknown assignment {name!r}; the course has: {known}")
+
+
+def check_cells(assignment_name: str, course_root: Path = REPO_ROOT) -> dict[str, str]:
+    """The graded test cell (its grade_id) that each hidden check's marker sits in, in the
+    assignment's source notebooks: the cell whose points the check decides."""
+    import nbformat
+
+    from .markers import hidden_check_ids
+
+    cells = {}
+    for notebook in get_assignment(assignment_name).notebooks:
+        nb = nbformat.read(course_root / "source" / assignment_name / f"{notebook}.ipynb", as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            for check_id in hidden_check_ids(cell.source) if grade_id else ():
+                if check_id in cells:
+                    raise ValueError(f"hidden check {check_id!r} has markers in cells {cells[check_id]!r} "
+                                     f"and {grade_id!r}")
+                cells[check_id] = grade_id
+    return cells
 
 
 def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:

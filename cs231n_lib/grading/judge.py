@@ -13,9 +13,9 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from . import safe_files
-from .checks import Check, all_checks, get_check
+from .checks import Check, get_check
 from .compare import CheckFailure
-from .course import reference_namespace
+from .course import get_assignment, reference_namespace
 from .plan import Results
 from .probe import run_plan
 from .student_code import StudentCode
@@ -50,9 +50,8 @@ MAX_SHARED_REFERENCES_BYTES = 256 * 1024 * 1024
 
 def shared_references(assignment: str) -> bytes:
     """Every hidden check of assignment's reference results, as the file SHARED_REFERENCES_ENV names."""
-    prefix = assignment + "."
-    return json.dumps({check_id: _reference_results_json(check_id)
-                       for check_id in sorted(all_checks()) if check_id.startswith(prefix)}).encode()
+    checks = sorted(check.id for check in get_assignment(assignment).checks)
+    return json.dumps({check_id: _reference_results_json(check_id) for check_id in checks}).encode()
 
 
 def shared_references_variable(path: Path, content: bytes) -> str:

@@ -1,4 +1,5 @@
-"""The markers in the course's sources, defined once: solution regions and hidden-test blocks.
+"""The markers in the course's sources, defined once: solution regions, hidden-test blocks and the
+hidden-check markers inside them.
 
 A marker line is the marker alone, with any indentation and trailing blanks (as nbgrader accepts);
 the stubbing, the release's clean-up and the leak scan all read them through this module, so none
@@ -15,6 +16,13 @@ HIDDEN_TESTS_BEGIN, HIDDEN_TESTS_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN
 SOLUTION_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 HIDDEN_TESTS_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?",
                                 re.DOTALL | re.MULTILINE)
+# In a graded test cell's hidden block, one line per hidden check that decides the cell's points.
+HIDDEN_CHECK_MARKER = re.compile(r"^# cs231n-hidden-check: (?P<check_id>[\w.]+)\s*$")
+
+
+def hidden_check_ids(source: str) -> list[str]:
+    """The ids of the hidden checks whose markers a cell's source holds, in order."""
+    return [m.group("check_id") for line in source.splitlines() if (m := HIDDEN_CHECK_MARKER.match(line))]
 
 
 def solution_regions(text: str, where: str) -> list[tuple[int, int]]:

@@ -44,9 +44,9 @@ from . import probe
 from .checks import Check, get_check
 from .judge import Verdict, judge
 from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
+from .markers import HIDDEN_CHECK_MARKER, hidden_check_ids
 from .student_code import PROBE_CELL_KEY, StudentCode, is_probe_cell, is_test_cell, parse_cell
 
-MARKER = re.compile(r"^# cs231n-hidden-check: (?P<check_id>[\w.]+)\s*$")
 STATE_KEY = "cs231n_hidden_checks"
 
 # What a student's code can send back in words: enough for "operands could not be broadcast
@@ -75,10 +75,6 @@ EVENT_BY_ERROR_NAME = {CELL_TIMEOUT: "timeout", KERNEL_WEDGED: "wedged", KERNEL_
 
 def _grade_id(cell: NotebookNode, index: int) -> str:
     return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}")
-
-
-def hidden_check_ids(source: str) -> list[str]:
-    return [m.group("check_id") for line in source.splitlines() if (m := MARKER.match(line))]
 
 
 def probe_cell(probe_source: str, check_id: str, token: str, plan_json: str) -> NotebookNode:
@@ -112,7 +108,7 @@ class InjectHiddenChecks(NbGraderPreprocessor):
                 checks.append((check_id, token))
             # Keyed by grade id, not position: a grading note may yet be inserted above the cells.
             injected[_grade_id(cell, index)] = {"source": cell.source, "checks": checks}
-            cell.source = "\n".join(line for line in cell.source.splitlines() if not MARKER.match(line))
+            cell.source = "\n".join(line for line in cell.source.splitlines() if not HIDDEN_CHECK_MARKER.match(line))
         if nb.get("nbformat_minor", 5) < 5:
             for cell in probes:
                 cell.pop("id", None)  # cell ids came with nbformat 4.5

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import expect_loss_and_grads, explain_with_layers, run, run_keeping_inputs
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
 from ..plan import Plan, RandomNormal, StepRef
@@ -62,8 +62,7 @@ def _backward_of_own_forward(plan: Plan, rng: np.random.Generator, forward: str,
 # Batch normalization
 
 
-@hidden_check("batchnorm_dropout.batchnorm_forward_train", unit="batchnorm_forward",
-              cell="test_batchnorm_forward_train", seed=3401, static=(forbid_loops("batchnorm_forward"),))
+@hidden_check(unit="batchnorm_forward", static=(forbid_loops("batchnorm_forward"),))
 def batchnorm_forward_train(plan: Plan, rng: np.random.Generator) -> None:
     for N, D, param in ((8, 5, {"mode": "train"}), (3, 7, {"mode": "train", "eps": 1e-2}), (2, 4, {"mode": "train"})):
         x = 3 * rng.normal(size=(N, D)) - 2
@@ -78,8 +77,7 @@ def batchnorm_forward_train(plan: Plan, rng: np.random.Generator) -> None:
     plan.expect_close(out, "batchnorm_forward out for float32 x of shape (6, 4)", TOL32, by_value=True)
 
 
-@hidden_check("batchnorm_dropout.batchnorm_forward_running", unit="batchnorm_forward",
-              cell="test_batchnorm_forward_running", seed=3402)
+@hidden_check(unit="batchnorm_forward")
 def batchnorm_forward_running(plan: Plan, rng: np.random.Generator) -> None:
     N, D = 10, 6
     gamma, beta = rng.normal(size=D), rng.normal(size=D)
@@ -103,15 +101,13 @@ def batchnorm_forward_running(plan: Plan, rng: np.random.Generator) -> None:
             plan.expect_close(value, f"bn_param[{key!r}] after a test-mode call (it must not change)", TOL)
 
 
-@hidden_check("batchnorm_dropout.batchnorm_backward", unit="batchnorm_backward", cell="test_batchnorm_backward",
-              seed=3403, static=(forbid_loops("batchnorm_backward"),))
+@hidden_check(unit="batchnorm_backward", static=(forbid_loops("batchnorm_backward"),))
 def batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
     _backward_of_own_forward(plan, rng, "batchnorm_forward", "batchnorm_backward",
                              ((6, 3, 5.0, 12.0), (2, 7, 1.0, 0.0), (11, 4, 0.1, -3.0)))
 
 
-@hidden_check("batchnorm_dropout.batchnorm_backward_alt", unit="batchnorm_backward_alt",
-              cell="test_batchnorm_backward_alt", seed=3404, static=(forbid_loops("batchnorm_backward_alt"),))
+@hidden_check(unit="batchnorm_backward_alt", static=(forbid_loops("batchnorm_backward_alt"),))
 def batchnorm_backward_alt(plan: Plan, rng: np.random.Generator) -> None:
     # No speed check: the alternative is faster than the graph version by a factor that depends
     # on the machine's load and BLAS, not robust enough to grade; the loop ban is.
@@ -123,8 +119,7 @@ def batchnorm_backward_alt(plan: Plan, rng: np.random.Generator) -> None:
 # Layer normalization
 
 
-@hidden_check("batchnorm_dropout.layernorm_forward", unit="layernorm_forward", cell="test_layernorm_forward",
-              seed=3405, static=(forbid_loops("layernorm_forward"),))
+@hidden_check(unit="layernorm_forward", static=(forbid_loops("layernorm_forward"),))
 def layernorm_forward(plan: Plan, rng: np.random.Generator) -> None:
     # ln_param holds eps only (CS231n's contract): no "mode" key is passed.
     for N, D, param in ((5, 8, {}), (1, 6, {}), (4, 3, {"eps": 1e-2}), (3, 5, {})):
@@ -139,8 +134,7 @@ def layernorm_forward(plan: Plan, rng: np.random.Generator) -> None:
     plan.expect_close(out, "layernorm_forward out for float32 x of shape (4, 6)", TOL32, by_value=True)
 
 
-@hidden_check("batchnorm_dropout.layernorm_backward", unit="layernorm_backward", cell="test_layernorm_backward",
-              seed=3406, static=(forbid_loops("layernorm_backward"),))
+@hidden_check(unit="layernorm_backward", static=(forbid_loops("layernorm_backward"),))
 def layernorm_backward(plan: Plan, rng: np.random.Generator) -> None:
     _backward_of_own_forward(plan, rng, "layernorm_forward", "layernorm_backward",
                              ((5, 3, 5.0, 12.0), (1, 6, 1.0, 0.0), (7, 9, 0.3, -2.0)))
@@ -170,8 +164,7 @@ def _dropout_statistics(x: np.ndarray, p: float, name: str):
     return check
 
 
-@hidden_check("batchnorm_dropout.dropout_forward", unit="dropout_forward", cell="test_dropout_forward", seed=3407,
-              static=(forbid_loops("dropout_forward"),))
+@hidden_check(unit="dropout_forward", static=(forbid_loops("dropout_forward"),))
 def dropout_forward(plan: Plan, rng: np.random.Generator) -> None:
     # With a seed the mask is defined exactly: np.random.seed(seed), then (np.random.rand(*shape) < p) / p.
     for shape, p, dtype in (((6, 7), 0.3, np.float64), ((2, 3, 4), 0.8, np.float64), ((5, 4), 0.5, np.float32)):
@@ -219,8 +212,7 @@ def _consistent_backward(x: np.ndarray, dout: np.ndarray, name: str):
     return check
 
 
-@hidden_check("batchnorm_dropout.dropout_backward", unit="dropout_backward", cell="test_dropout_backward", seed=3408,
-              static=(forbid_loops("dropout_backward"),))
+@hidden_check(unit="dropout_backward", static=(forbid_loops("dropout_backward"),))
 def dropout_backward(plan: Plan, rng: np.random.Generator) -> None:
     for shape, p in (((30, 20), 0.3), ((4, 5, 6), 0.75)):
         x, dout = rng.uniform(0.5, 2.0, size=shape), rng.normal(size=shape)
@@ -303,8 +295,7 @@ def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:
     explain_with_layers(plan, start, "Your fc_net_normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
 
 
-@hidden_check("batchnorm_dropout.fc_net_batchnorm", unit="fc_net_normalized_loss", cell="test_fc_net_batchnorm",
-              seed=3409)
+@hidden_check(unit="fc_net_normalized_loss")
 def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="batchnorm")
@@ -313,8 +304,7 @@ def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
     _explain_with_layers(plan, start, "batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt")
 
 
-@hidden_check("batchnorm_dropout.fc_net_layernorm", unit="fc_net_normalized_loss", cell="test_fc_net_layernorm",
-              seed=3411)
+@hidden_check(unit="fc_net_normalized_loss")
 def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="layernorm")
@@ -323,8 +313,7 @@ def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
     _explain_with_layers(plan, start, "layernorm_forward", "layernorm_backward")
 
 
-@hidden_check("batchnorm_dropout.fc_net_dropout", unit="fc_net_normalized_loss", cell="test_fc_net_dropout",
-              seed=3413)
+@hidden_check(unit="fc_net_normalized_loss")
 def fc_net_dropout(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     # With seed=... every dropout layer reseeds, so losses and gradients are defined exactly.
@@ -427,4 +416,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     planted_alternatives=batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("bn_backward_skips_variance_path", "bn_alt_loop_over_features", "dropout_p_as_drop_probability"),
+    checks=checks_defined_in(globals()),
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import expect_dtypes, expect_items_close, expect_loss_and_grads, run, run_keeping_inputs
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..course import Assignment, Unit
 from ..plan import Plan
 from ..samples import planted_bug
@@ -70,7 +70,7 @@ def _pool_param(height: int, width: int, stride: int) -> dict:
 # Convolution and max pooling (loops over output positions are allowed: that is the exercise)
 
 
-@hidden_check("convnet.conv_forward_naive", unit="conv_forward_naive", cell="test_conv_forward_naive", seed=5501)
+@hidden_check(unit="conv_forward_naive")
 def conv_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, w_shape, stride, pad in CONV_CASES:
         x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
@@ -84,8 +84,7 @@ def conv_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     plan.expect_close(plan.item(result, 0, record=True), f"{name}: out (compared by value)", TOL32)
 
 
-@hidden_check("convnet.conv_backward_naive", unit="conv_backward_naive", cell="test_conv_backward_naive",
-              seed=5502)
+@hidden_check(unit="conv_backward_naive")
 def conv_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, w_shape, stride, pad in CONV_CASES:
         x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
@@ -100,8 +99,7 @@ def conv_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
         expect_items_close(plan, grads, ("dx", "dw", "db"), name, TOL)
 
 
-@hidden_check("convnet.max_pool_forward_naive", unit="max_pool_forward_naive",
-              cell="test_max_pool_forward_naive", seed=5503)
+@hidden_check(unit="max_pool_forward_naive")
 def max_pool_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, height, width, stride in POOL_CASES:
         x = rng.normal(size=x_shape)
@@ -115,8 +113,7 @@ def max_pool_forward_naive(plan: Plan, rng: np.random.Generator) -> None:
     plan.expect_close(plan.item(result, 0, record=True), f"{name}: out (compared by value)", TOL)
 
 
-@hidden_check("convnet.max_pool_backward_naive", unit="max_pool_backward_naive",
-              cell="test_max_pool_backward_naive", seed=5504)
+@hidden_check(unit="max_pool_backward_naive")
 def max_pool_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
     # Normal inputs have no ties (the contract leaves ties ungraded: to the first maximum or to every
     # maximum are both accepted). Overlapping windows (3x2, stride 1): their gradients must add up.
@@ -136,8 +133,8 @@ def max_pool_backward_naive(plan: Plan, rng: np.random.Generator) -> None:
 # ThreeLayerConvNet
 
 
-@hidden_check("convnet.ThreeLayerConvNet", unit="ThreeLayerConvNet", cell="test_ThreeLayerConvNet", seed=5510)
-def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="ThreeLayerConvNet")
+def ThreeLayerConvNet(plan: Plan, rng: np.random.Generator) -> None:
     C = 4
     for seed, input_dim, num_filters, filter_size, hidden_dim, x_count in (
         (5510, (3, 8, 8), 4, 3, 6, 3),
@@ -176,8 +173,7 @@ def three_layer_conv_net(plan: Plan, rng: np.random.Generator) -> None:
 # Spatial batch norm and group norm (vectorized: no Python loops)
 
 
-@hidden_check("convnet.spatial_batchnorm_forward", unit="spatial_batchnorm_forward",
-              cell="test_spatial_batchnorm_forward", seed=5520, static=(forbid_loops("spatial_batchnorm_forward"),))
+@hidden_check(unit="spatial_batchnorm_forward", static=(forbid_loops("spatial_batchnorm_forward"),))
 def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape in ((4, 3, 5, 2), (2, 5, 3, 3), (6, 2, 1, 4)):
         N, C, H, W = x_shape
@@ -196,9 +192,7 @@ def spatial_batchnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
-@hidden_check("convnet.spatial_batchnorm_backward", unit="spatial_batchnorm_backward",
-              cell="test_spatial_batchnorm_backward", seed=5521,
-              static=(forbid_loops("spatial_batchnorm_backward"),))
+@hidden_check(unit="spatial_batchnorm_backward", static=(forbid_loops("spatial_batchnorm_backward"),))
 def spatial_batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape in ((4, 3, 5, 2), (2, 5, 3, 3), (3, 2, 4, 1)):
         C = x_shape[1]
@@ -214,8 +208,7 @@ def spatial_batchnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
 GROUPNORM_CASES = (((2, 6, 4, 5), 2), ((3, 6, 3, 2), 3), ((2, 6, 2, 3), 1), ((2, 4, 3, 3), 4), ((1, 8, 2, 2), 2))
 
 
-@hidden_check("convnet.spatial_groupnorm_forward", unit="spatial_groupnorm_forward",
-              cell="test_spatial_groupnorm_forward", seed=5530, static=(forbid_loops("spatial_groupnorm_forward"),))
+@hidden_check(unit="spatial_groupnorm_forward", static=(forbid_loops("spatial_groupnorm_forward"),))
 def spatial_groupnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
     for (x_shape, G), gn_param in zip(GROUPNORM_CASES, ({}, {"eps": 1e-3}, {}, {}, {"eps": 0.5}), strict=True):
         C = x_shape[1]
@@ -227,9 +220,7 @@ def spatial_groupnorm_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
-@hidden_check("convnet.spatial_groupnorm_backward", unit="spatial_groupnorm_backward",
-              cell="test_spatial_groupnorm_backward", seed=5531,
-              static=(forbid_loops("spatial_groupnorm_backward"),))
+@hidden_check(unit="spatial_groupnorm_backward", static=(forbid_loops("spatial_groupnorm_backward"),))
 def spatial_groupnorm_backward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, G in GROUPNORM_CASES:
         C = x_shape[1]
@@ -320,4 +311,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("conv_backward_dw_overwritten", "max_pool_backward_overwrites_overlaps", "groupnorm_loop_over_groups"),
+    checks=checks_defined_in(globals()),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import run
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape
 from ..course import Assignment, Unit
 from ..plan import Plan, StepRef, result_value
@@ -137,8 +137,7 @@ def _check_global_stream(name: str):
     return check
 
 
-@hidden_check("gan.sample_noise", unit="sample_noise", cell="test_sample_noise", seed=3701,
-              static=(forbid_loops("sample_noise"),))
+@hidden_check(unit="sample_noise", static=(forbid_loops("sample_noise"),))
 def sample_noise(plan: Plan, rng: np.random.Generator) -> None:
     # The contract: uniform on [-1, 1], the given shape, reproducible by seed or by seeding np.random.
     # Which numpy call draws it is not graded, so no value is compared with the reference's.
@@ -174,15 +173,13 @@ def _activation_forward(plan: Plan, rng: np.random.Generator, unit: str, **kwarg
         plan.expect_equal(after, f"{name}: x after the call (it must not be modified)")
 
 
-@hidden_check("gan.leaky_relu_forward", unit="leaky_relu_forward", cell="test_activations", seed=3702,
-              static=(forbid_loops("leaky_relu_forward"),))
+@hidden_check(unit="leaky_relu_forward", static=(forbid_loops("leaky_relu_forward"),))
 def leaky_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
     _activation_forward(plan, rng, "leaky_relu_forward")
     _activation_forward(plan, rng, "leaky_relu_forward", alpha=0.2)
 
 
-@hidden_check("gan.leaky_relu_backward", unit="leaky_relu_backward", cell="test_activations", seed=3703,
-              static=(forbid_loops("leaky_relu_backward"),))
+@hidden_check(unit="leaky_relu_backward", static=(forbid_loops("leaky_relu_backward"),))
 def leaky_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
     for shape, alpha in (((5, 7), 0.01), ((2, 3, 4), 0.3)):
         x, dout = rng.normal(size=shape), rng.normal(size=shape)
@@ -191,14 +188,12 @@ def leaky_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(dx, f"leaky_relu_backward dx for x of shape {shape}, alpha={alpha}", TOL)
 
 
-@hidden_check("gan.tanh_forward", unit="tanh_forward", cell="test_activations", seed=3704,
-              static=(forbid_loops("tanh_forward"),))
+@hidden_check(unit="tanh_forward", static=(forbid_loops("tanh_forward"),))
 def tanh_forward(plan: Plan, rng: np.random.Generator) -> None:
     _activation_forward(plan, rng, "tanh_forward")
 
 
-@hidden_check("gan.tanh_backward", unit="tanh_backward", cell="test_activations", seed=3705,
-              static=(forbid_loops("tanh_backward"),))
+@hidden_check(unit="tanh_backward", static=(forbid_loops("tanh_backward"),))
 def tanh_backward(plan: Plan, rng: np.random.Generator) -> None:
     for shape in ((5, 7), (2, 3, 4)):
         out, dout = np.tanh(2 * rng.normal(size=shape)), rng.normal(size=shape)
@@ -230,8 +225,7 @@ def _logits(rng: np.random.Generator):
             ("logits of size 40, ", 40 * rng.normal(size=8))]
 
 
-@hidden_check("gan.bce_loss", unit="bce_loss", cell="test_bce_loss", seed=3711,
-              static=(forbid_loops("bce_loss"),))
+@hidden_check(unit="bce_loss", static=(forbid_loops("bce_loss"),))
 def bce_loss(plan: Plan, rng: np.random.Generator) -> None:
     for label, logits in _logits(rng):
         targets = rng.integers(0, 2, size=logits.shape).astype(np.float64)
@@ -241,7 +235,7 @@ def bce_loss(plan: Plan, rng: np.random.Generator) -> None:
     _loss_results(plan, "bce_loss on (4, 5) logits, targets in (0, 1)", "bce_loss", logits, targets, num_gradients=1)
 
 
-@hidden_check("gan.discriminator_loss", unit="discriminator_loss", cell="test_gan_losses", seed=3712)
+@hidden_check(unit="discriminator_loss")
 def discriminator_loss(plan: Plan, rng: np.random.Generator) -> None:
     for label, logits_real in _logits(rng):
         logits_fake = rng.normal(size=logits_real.shape) * np.abs(logits_real).max()
@@ -249,14 +243,13 @@ def discriminator_loss(plan: Plan, rng: np.random.Generator) -> None:
                       logits_real, logits_fake)
 
 
-@hidden_check("gan.generator_loss", unit="generator_loss", cell="test_gan_losses", seed=3713)
+@hidden_check(unit="generator_loss")
 def generator_loss(plan: Plan, rng: np.random.Generator) -> None:
     for label, logits_fake in _logits(rng):
         _loss_results(plan, f"generator_loss on {label}{logits_fake.shape} logits", "generator_loss", logits_fake)
 
 
-@hidden_check("gan.ls_discriminator_loss", unit="ls_discriminator_loss", cell="test_ls_losses", seed=3714,
-              static=(forbid_loops("ls_discriminator_loss"),))
+@hidden_check(unit="ls_discriminator_loss", static=(forbid_loops("ls_discriminator_loss"),))
 def ls_discriminator_loss(plan: Plan, rng: np.random.Generator) -> None:
     for n, scale in ((9, 1.0), (1, 1.0), (6, 1000.0)):
         real, fake = scale * rng.normal(size=n), scale * rng.normal(size=n)
@@ -264,8 +257,7 @@ def ls_discriminator_loss(plan: Plan, rng: np.random.Generator) -> None:
                       real, fake)
 
 
-@hidden_check("gan.ls_generator_loss", unit="ls_generator_loss", cell="test_ls_losses", seed=3715,
-              static=(forbid_loops("ls_generator_loss"),))
+@hidden_check(unit="ls_generator_loss", static=(forbid_loops("ls_generator_loss"),))
 def ls_generator_loss(plan: Plan, rng: np.random.Generator) -> None:
     for n, scale in ((9, 1.0), (1, 1.0), (6, 1000.0)):
         _loss_results(plan, f"ls_generator_loss on ({n},) scores of size {scale:g}", "ls_generator_loss",
@@ -295,7 +287,7 @@ def _network(plan: Plan, rng: np.random.Generator, which: str, cases) -> None:
         del out
 
 
-@hidden_check("gan.discriminator_forward", unit="discriminator_forward", cell="test_discriminator", seed=3721)
+@hidden_check(unit="discriminator_forward")
 def discriminator_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, dims in ((6, [12, 9, 7, 1]), (1, [64, 16, 16, 1])):
         params, x = _params(rng, dims), rng.uniform(-1, 1, size=(N, dims[0]))
@@ -303,12 +295,12 @@ def discriminator_forward(plan: Plan, rng: np.random.Generator) -> None:
         _item(plan, run(plan, name, "discriminator_forward", x, params), 0, f"{name}: logits")
 
 
-@hidden_check("gan.discriminator_backward", unit="discriminator_backward", cell="test_discriminator", seed=3722)
+@hidden_check(unit="discriminator_backward")
 def discriminator_backward(plan: Plan, rng: np.random.Generator) -> None:
     _network(plan, rng, "discriminator", ((6, [12, 9, 7, 1]), (3, [64, 20, 16, 1])))
 
 
-@hidden_check("gan.generator_forward", unit="generator_forward", cell="test_generator", seed=3723)
+@hidden_check(unit="generator_forward")
 def generator_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, dims in ((6, [5, 9, 7, 12]), (1, [64, 16, 16, 64])):
         params, z = _params(rng, dims), rng.uniform(-1, 1, size=(N, dims[0]))
@@ -316,7 +308,7 @@ def generator_forward(plan: Plan, rng: np.random.Generator) -> None:
         _item(plan, run(plan, name, "generator_forward", z, params), 0, f"{name}: images")
 
 
-@hidden_check("gan.generator_backward", unit="generator_backward", cell="test_generator", seed=3724)
+@hidden_check(unit="generator_backward")
 def generator_backward(plan: Plan, rng: np.random.Generator) -> None:
     _network(plan, rng, "generator", ((6, [5, 9, 7, 12]), (3, [16, 20, 16, 64])))
 
@@ -345,7 +337,7 @@ def expect_decrease(plan: Plan, before: StepRef, after: StepRef, name: str) -> N
     plan.expectations.append(expectation)
 
 
-@hidden_check("gan.gan_train_step", unit="gan_train_step", cell="test_gan_train_step", seed=3731)
+@hidden_check(unit="gan_train_step")
 def gan_train_step(plan: Plan, rng: np.random.Generator) -> None:
     N, M, pixels, noise_dim, hidden = 10, 12, 16, 6, 9
     for loss in ("vanilla", "ls"):
@@ -445,7 +437,7 @@ def _check_training(name: str, num_iterations: int, show_every: int, image: np.n
     return check
 
 
-@hidden_check("gan.train_gan", unit="train_gan", cell="test_train_gan", seed=3732)
+@hidden_check(unit="train_gan")
 def train_gan(plan: Plan, rng: np.random.Generator) -> None:
     pixels, noise_dim, hidden, num_samples = 12, 5, 16, 16
     for loss, num_iterations, batch_size, show_every, seed in TRAIN_CASES:
@@ -521,12 +513,12 @@ def _samples(plan: Plan, rng: np.random.Generator, generator: str, what: str) ->
 
 # unit= names the notebook global that these checks grade (the trained generator's parameters),
 # set by the training cell rather than by a solution cell.
-@hidden_check("gan.vanilla_gan_samples", unit="G_vanilla", cell="test_vanilla_gan_samples", seed=3741)
+@hidden_check(unit="G_vanilla")
 def vanilla_gan_samples(plan: Plan, rng: np.random.Generator) -> None:
     _samples(plan, rng, "G_vanilla", "vanilla GAN")
 
 
-@hidden_check("gan.ls_gan_samples", unit="G_ls", cell="test_ls_gan_samples", seed=3742)
+@hidden_check(unit="G_ls")
 def ls_gan_samples(plan: Plan, rng: np.random.Generator) -> None:
     _samples(plan, rng, "G_ls", "least-squares GAN")
 
@@ -600,4 +592,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     planted_alternatives=ALTERNATIVES,
     demo_bugs=("bce_naive_logs", "sample_noise_row_loop", "discriminator_backward_flat_dlogits"),
+    checks=checks_defined_in(globals()),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure, expect_close
 from ..course import Assignment, Unit
 from ..plan import Builtin, Plan, RandomNormal, Results, StepRef, result_value
@@ -53,14 +53,12 @@ def _distances(plan: Plan, rng: np.random.Generator, method: str, sizes) -> None
         plan.expect_inputs_unchanged(dists, name)
 
 
-@hidden_check("knn.compute_distances_two_loops", unit="KNearestNeighbor",
-              cell="test_compute_distances_two_loops", seed=3101)
+@hidden_check(unit="KNearestNeighbor")
 def compute_distances_two_loops(plan: Plan, rng: np.random.Generator) -> None:
     _distances(plan, rng, "compute_distances_two_loops", [(7, 13, 5), (1, 4, 33)])
 
 
-@hidden_check("knn.compute_distances_one_loop", unit="KNearestNeighbor",
-              cell="test_compute_distances_one_loop", seed=3102)
+@hidden_check(unit="KNearestNeighbor")
 def compute_distances_one_loop(plan: Plan, rng: np.random.Generator) -> None:
     _distances(plan, rng, "compute_distances_one_loop", [(9, 6, 11), (3, 21, 2)])
 
@@ -110,12 +108,7 @@ def _checksums(plan: Plan, dists: str) -> tuple[StepRef, StepRef]:
     return (plan.call(f"{dists}.sum", axis=1, record=True), plan.call(f"{dists}.sum", axis=0, record=True))
 
 
-@hidden_check(
-    "knn.compute_distances_no_loops",
-    unit="KNearestNeighbor", cell="test_compute_distances_no_loops",
-    seed=3103,
-    static=(forbid_loops("KNearestNeighbor.compute_distances_no_loops"),),
-)
+@hidden_check(unit="KNearestNeighbor", static=(forbid_loops("KNearestNeighbor.compute_distances_no_loops"),))
 def compute_distances_no_loops(plan: Plan, rng: np.random.Generator) -> None:
     _distances(plan, rng, "compute_distances_no_loops", [(17, 29, 31), (40, 8, 3), (1, 1, 7)])
     num_test, num_train, dim = 200, 2000, 3072
@@ -157,7 +150,7 @@ def _distances_without_ties(rng: np.random.Generator, num_test: int, num_train: 
     return np.stack([rng.permutation(num_train) + rng.random() for _ in range(num_test)]).astype(float)
 
 
-@hidden_check("knn.predict_labels", unit="KNearestNeighbor", cell="test_predict_labels", seed=3104)
+@hidden_check(unit="KNearestNeighbor")
 def predict_labels(plan: Plan, rng: np.random.Generator) -> None:
     # Contract: the k nearest labels vote, ties go to the smaller label, 1 <= k <= num_train;
     # labels compared by value (an integer-valued float array is fine).
@@ -177,7 +170,7 @@ def predict_labels(plan: Plan, rng: np.random.Generator) -> None:
     plan.expect_equal(tied, "predict_labels with tied votes (k=4)")
 
 
-@hidden_check("knn.cross_validation", unit="knn_cross_validation", cell="test_knn_cross_validation", seed=3105)
+@hidden_check(unit="knn_cross_validation")
 def cross_validation(plan: Plan, rng: np.random.Generator) -> None:
     # The stand-in classifier's predictions depend on the exact training folds, so this grades
     # the fold bookkeeping alone, whatever the student's kNN does. Contract: N is a multiple of
@@ -402,4 +395,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     demo_bugs=("two_loops_l1", "no_loops_comprehension", "imports_reference"),
     planted_alternatives=PLANTED_ALTERNATIVES,
+    checks=checks_defined_in(globals()),
 )

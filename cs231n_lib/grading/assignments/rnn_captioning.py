@@ -13,7 +13,7 @@ import numpy as np
 
 from ...data.coco import caption_accuracy
 from ..check_helpers import expect_items_close, run, run_keeping_inputs
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
 from ..plan import Plan, StepRef, result_value
@@ -50,8 +50,7 @@ def _recurrent_weights(rng, D, H, gates, scale=1.0, dtype=np.float64):
 # Vanilla RNN
 
 
-@hidden_check("rnn_captioning.rnn_step_forward", unit="rnn_step_forward", cell="test_rnn_step_forward",
-              seed=6101, static=(forbid_loops("rnn_step_forward"),))
+@hidden_check(unit="rnn_step_forward", static=(forbid_loops("rnn_step_forward"),))
 def rnn_step_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, D, H, dtype in ((4, 7, 5, np.float64), (1, 3, 6, np.float64), (6, 5, 4, np.float32)):
         x, prev_h = rng.normal(size=(N, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
@@ -62,8 +61,7 @@ def rnn_step_forward(plan: Plan, rng: np.random.Generator) -> None:
                           TOL if dtype == np.float64 else TOL32)
 
 
-@hidden_check("rnn_captioning.rnn_step_backward", unit="rnn_step_backward", cell="test_rnn_step_backward",
-              seed=6102, static=(forbid_loops("rnn_step_backward"),))
+@hidden_check(unit="rnn_step_backward", static=(forbid_loops("rnn_step_backward"),))
 def rnn_step_backward(plan: Plan, rng: np.random.Generator) -> None:
     for N, D, H in ((4, 7, 5), (3, 2, 6)):
         x, prev_h = rng.normal(size=(N, D)), rng.normal(size=(N, H))
@@ -76,7 +74,7 @@ def rnn_step_backward(plan: Plan, rng: np.random.Generator) -> None:
                            f"rnn_step_backward for N={N}, D={D}, H={H}", TOL)
 
 
-@hidden_check("rnn_captioning.rnn_forward", unit="rnn_forward", cell="test_rnn_forward", seed=6103)
+@hidden_check(unit="rnn_forward")
 def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (4, 40, 5, 6, np.float64),
                               (3, 5, 4, 2, np.float32)):
@@ -88,7 +86,7 @@ def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
                           TOL_SEQ if dtype == np.float64 else TOL32)
 
 
-@hidden_check("rnn_captioning.rnn_backward", unit="rnn_backward", cell="test_rnn_backward", seed=6104)
+@hidden_check(unit="rnn_backward")
 def rnn_backward(plan: Plan, rng: np.random.Generator) -> None:
     # T = 30: gradients flow back through many timesteps (a missing dprev_h shows up at once).
     for N, T, D, H in ((3, 5, 4, 6), (2, 30, 3, 5), (1, 2, 2, 2)):
@@ -105,8 +103,7 @@ def rnn_backward(plan: Plan, rng: np.random.Generator) -> None:
 # Word embedding
 
 
-@hidden_check("rnn_captioning.word_embedding_forward", unit="word_embedding_forward",
-              cell="test_word_embedding_forward", seed=6105, static=(forbid_loops("word_embedding_forward"),))
+@hidden_check(unit="word_embedding_forward", static=(forbid_loops("word_embedding_forward"),))
 def word_embedding_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, T, V, D, dtype in ((3, 5, 7, 4, np.float64), (1, 1, 2, 3, np.float64), (4, 6, 3, 5, np.float32)):
         x = rng.integers(0, V, size=(N, T))
@@ -116,8 +113,7 @@ def word_embedding_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(plan.item(result, 0, record=True), f"{name}: out", TOL)
 
 
-@hidden_check("rnn_captioning.word_embedding_backward", unit="word_embedding_backward",
-              cell="test_word_embedding_backward", seed=6106, static=(forbid_loops("word_embedding_backward"),))
+@hidden_check(unit="word_embedding_backward", static=(forbid_loops("word_embedding_backward"),))
 def word_embedding_backward(plan: Plan, rng: np.random.Generator) -> None:
     cases = (
         ("repeated words", rng.integers(0, 4, size=(5, 6)), 4, 3, np.float64),
@@ -138,8 +134,7 @@ def word_embedding_backward(plan: Plan, rng: np.random.Generator) -> None:
 # LSTM
 
 
-@hidden_check("rnn_captioning.lstm_step_forward", unit="lstm_step_forward", cell="test_lstm_step_forward",
-              seed=6107, static=(forbid_loops("lstm_step_forward"),))
+@hidden_check(unit="lstm_step_forward", static=(forbid_loops("lstm_step_forward"),))
 def lstm_step_forward(plan: Plan, rng: np.random.Generator) -> None:
     # Gate order i, f, o, g: with zero weights and these biases every gate has its own value
     # (i = sigmoid(2), f = sigmoid(-1), o = sigmoid(0.5), g = tanh(-1.5)), so a swapped pair shows.
@@ -159,8 +154,7 @@ def lstm_step_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(plan.item(result, 1, record=True), f"{name}: next_c", tol)
 
 
-@hidden_check("rnn_captioning.lstm_step_backward", unit="lstm_step_backward", cell="test_lstm_step_backward",
-              seed=6108, static=(forbid_loops("lstm_step_backward"),))
+@hidden_check(unit="lstm_step_backward", static=(forbid_loops("lstm_step_backward"),))
 def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
     for N, D, H in ((4, 5, 3), (2, 3, 6)):
         x, prev_h, prev_c = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
@@ -174,7 +168,7 @@ def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
         expect_items_close(plan, grads, ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), name, TOL_SEQ)
 
 
-@hidden_check("rnn_captioning.lstm_forward", unit="lstm_forward", cell="test_lstm_forward", seed=6109)
+@hidden_check(unit="lstm_forward")
 def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
     for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (3, 40, 5, 4, np.float64),
                               (4, 5, 3, 2, np.float32)):
@@ -186,7 +180,7 @@ def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
                           TOL_SEQ if dtype == np.float64 else TOL32)
 
 
-@hidden_check("rnn_captioning.lstm_backward", unit="lstm_backward", cell="test_lstm_backward", seed=6110)
+@hidden_check(unit="lstm_backward")
 def lstm_backward(plan: Plan, rng: np.random.Generator) -> None:
     # T = 30 with a forget gate near 1 (bias +2): the cell-state gradient carries far back in time.
     for N, T, D, H, forget_bias in ((3, 5, 4, 6, 0.0), (2, 30, 3, 4, 2.0), (1, 2, 2, 2, 0.0)):
@@ -239,8 +233,8 @@ def expect_raises(plan: Plan, ref: StepRef, name: str, error: str) -> None:
     plan.expectations.append(expectation)
 
 
-@hidden_check("rnn_captioning.CaptioningRNN_loss", unit="CaptioningRNN", cell="test_CaptioningRNN_loss", seed=6111)
-def captioning_rnn_loss(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="CaptioningRNN")
+def CaptioningRNN_loss(plan: Plan, rng: np.random.Generator) -> None:
     V = len(VOCAB)
     for seed, cell_type, (N, T, D, W, H) in ((6111, "rnn", (4, 9, 6, 5, 7)), (6112, "lstm", (3, 8, 5, 4, 6))):
         plan.call("seed_numpy", seed)
@@ -286,9 +280,8 @@ def expect_captions_through_end(plan: Plan, captions: StepRef, end: int, name: s
     plan.expectations.append(expectation)
 
 
-@hidden_check("rnn_captioning.CaptioningRNN_sample", unit="CaptioningRNN", cell="test_CaptioningRNN_sample",
-              seed=6113)
-def captioning_rnn_sample(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="CaptioningRNN")
+def CaptioningRNN_sample(plan: Plan, rng: np.random.Generator) -> None:
     # Large random weights make every step's word depend on the word fed back, and a bias towards
     # <END> ends most captions early at different steps (what follows is not graded).
     V, D, W, H, N = len(VOCAB), 6, 5, 8, 12
@@ -401,9 +394,8 @@ MIN_LOSS_DECREASE = 1.0
 ACCURACY_MARGIN = 0.05
 
 
-@hidden_check("rnn_captioning.CaptioningRNN_training", unit="CaptioningRNN", cell="test_CaptioningRNN_training",
-              seed=6114)
-def captioning_rnn_training(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="CaptioningRNN")
+def CaptioningRNN_training(plan: Plan, rng: np.random.Generator) -> None:
     cfg = TRAINING
     train_features, train_captions, val_features, val_captions, word_to_idx = _training_data(
         cfg["num_train"], cfg["num_val"], cfg["num_features"])
@@ -476,8 +468,7 @@ def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarr
 
 
 # unit= names the notebook global this check grades (the model the training cell leaves).
-@hidden_check("rnn_captioning.notebook_lstm_captions", unit="lstm_model", cell="test_CaptioningRNN_training",
-              seed=6115)
+@hidden_check(unit="lstm_model")
 def notebook_lstm_captions(plan: Plan, rng: np.random.Generator) -> None:
     features, references, end = _notebook_validation_set()
     name = f"captions that your trained lstm_model samples for the {len(features)} held-out validation images"
@@ -548,4 +539,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("embedding_forward_loop", "rnn_backward_dx_of_hidden_size", "sample_always_feeds_start"),
+    checks=checks_defined_in(globals()),
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape, relative_error
 from ..course import Assignment, Unit
 from ..plan import Plan, RandomNormal, Results, StepRef, result_value, step_problem
@@ -154,7 +154,7 @@ def _speed(plan: Plan, function: str) -> None:
     plan.expectations.append(expectation)
 
 
-@hidden_check("svm_softmax.svm_loss_naive", unit="svm_loss_naive", cell="test_svm_loss_naive", seed=3201)
+@hidden_check(unit="svm_loss_naive")
 def svm_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "svm_loss_naive", [
         (13, 6, 4, 0.0, 1.0, 1.0), (9, 11, 7, 0.25, 1.0, 0.5), (1, 3, 2, 3.0, 1.0, 1.0), (30, 20, 10, 1e-3, 2.0, 1.0),
@@ -162,8 +162,7 @@ def svm_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
     _zero_weights_case(plan, rng, "svm_loss_naive")
 
 
-@hidden_check("svm_softmax.svm_loss_vectorized", unit="svm_loss_vectorized", cell="test_svm_loss_vectorized",
-              seed=3202, static=(forbid_loops("svm_loss_vectorized"),))
+@hidden_check(unit="svm_loss_vectorized", static=(forbid_loops("svm_loss_vectorized"),))
 def svm_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "svm_loss_vectorized", [
         (17, 8, 5, 0.0, 1.0, 1.0), (40, 31, 10, 0.5, 1.0, 0.3), (1, 4, 3, 2.0, 1.0, 1.0), (64, 12, 6, 0.0, 100.0, 10.0),
@@ -172,8 +171,7 @@ def svm_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
     _speed(plan, "svm_loss_vectorized")
 
 
-@hidden_check("svm_softmax.softmax_loss_naive", unit="softmax_loss_naive", cell="test_softmax_loss_naive",
-              seed=3203)
+@hidden_check(unit="softmax_loss_naive")
 def softmax_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "softmax_loss_naive", [
         (11, 7, 4, 0.0, 1.0, 1.0), (8, 10, 6, 0.3, 1.0, 0.5), (1, 2, 3, 5.0, 1.0, 1.0),
@@ -183,8 +181,7 @@ def softmax_loss_naive(plan: Plan, rng: np.random.Generator) -> None:
     _zero_weights_case(plan, rng, "softmax_loss_naive")
 
 
-@hidden_check("svm_softmax.softmax_loss_vectorized", unit="softmax_loss_vectorized",
-              cell="test_softmax_loss_vectorized", seed=3204, static=(forbid_loops("softmax_loss_vectorized"),))
+@hidden_check(unit="softmax_loss_vectorized", static=(forbid_loops("softmax_loss_vectorized"),))
 def softmax_loss_vectorized(plan: Plan, rng: np.random.Generator) -> None:
     _loss_cases(plan, rng, "softmax_loss_vectorized", [
         (19, 9, 5, 0.0, 1.0, 1.0), (50, 33, 10, 0.4, 1.0, 0.3), (1, 3, 2, 1.5, 1.0, 1.0),
@@ -256,8 +253,7 @@ def _minibatch_counts(name: str, delta: np.ndarray, row_gradients: np.ndarray,
     return np.round(counts), total
 
 
-@hidden_check("svm_softmax.linear_classifier_sgd", unit="LinearClassifier", cell="test_linear_classifier",
-              seed=3205)
+@hidden_check(unit="LinearClassifier")
 def linear_classifier_sgd(plan: Plan, rng: np.random.Generator) -> None:
     num_train, num_classes, batch_size = 24, 4, 8
     X = np.diag(rng.uniform(0.5, 2.0, size=num_train))  # example i is a multiple of e_i
@@ -399,8 +395,7 @@ TRAINING = {"LinearSVM": (1e-2, 1e-2, 300, 100), "Softmax": (3e-2, 1e-3, 300, 10
 ACCURACY_MARGIN = 0.08  # below the reference's validation accuracy: room for other minibatch orders
 
 
-@hidden_check("svm_softmax.linear_classifier_training", unit="LinearClassifier", cell="test_linear_classifier",
-              seed=3206)
+@hidden_check(unit="LinearClassifier")
 def linear_classifier_training(plan: Plan, rng: np.random.Generator) -> None:
     X_train, y_train, X_val, y_val = embedded_features()
     # Each array argument travels in the plan once; later calls share the kernel's copy.
@@ -497,12 +492,12 @@ def _dispatch(plan: Plan, rng: np.random.Generator, subclass: str) -> None:
     plan.expectations.append(expectation)
 
 
-@hidden_check("svm_softmax.linear_svm_loss", unit="LinearSVM", cell="test_linear_svm", seed=3207)
+@hidden_check(unit="LinearSVM")
 def linear_svm_loss(plan: Plan, rng: np.random.Generator) -> None:
     _dispatch(plan, rng, "LinearSVM")
 
 
-@hidden_check("svm_softmax.softmax_classifier_loss", unit="Softmax", cell="test_softmax", seed=3208)
+@hidden_check(unit="Softmax")
 def softmax_classifier_loss(plan: Plan, rng: np.random.Generator) -> None:
     _dispatch(plan, rng, "Softmax")
 
@@ -589,4 +584,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     demo_bugs=("svm_vectorized_loops", "train_without_sampling", "softmax_naive_unstable"),
     planted_alternatives=PLANTED_ALTERNATIVES,
+    checks=checks_defined_in(globals()),
 )

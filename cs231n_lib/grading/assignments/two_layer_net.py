@@ -19,7 +19,7 @@ from ..check_helpers import (
     run,
     run_keeping_inputs,
 )
-from ..checks import hidden_check
+from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
 from ..plan import Plan, StepRef, result_value
@@ -84,8 +84,7 @@ NET_LAYERS = tuple(f"two_layer_net.{name}" for name in (
 # Layers
 
 
-@hidden_check("two_layer_net.affine_forward", unit="affine_forward", cell="test_affine_forward", seed=3301,
-              static=(forbid_loops("affine_forward"),))
+@hidden_check(unit="affine_forward", static=(forbid_loops("affine_forward"),))
 def affine_forward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, M in (((7, 5), 3), ((4, 3, 2, 5), 6), ((1, 2, 3, 4, 2), 2)):
         D = int(np.prod(x_shape[1:]))
@@ -101,8 +100,7 @@ def affine_forward(plan: Plan, rng: np.random.Generator) -> None:
                       by_value=True)
 
 
-@hidden_check("two_layer_net.affine_backward", unit="affine_backward", cell="test_affine_backward", seed=3302,
-              static=(forbid_loops("affine_backward"),))
+@hidden_check(unit="affine_backward", static=(forbid_loops("affine_backward"),))
 def affine_backward(plan: Plan, rng: np.random.Generator) -> None:
     cases = [(rng.normal(size=(6, 4)), 3, np.float64), (rng.normal(size=(5, 2, 3, 2)), 4, np.float64),
              (rng.uniform(0.5, 1.5, size=(4, 3, 2)), 5, np.float32)]
@@ -120,8 +118,7 @@ def affine_backward(plan: Plan, rng: np.random.Generator) -> None:
                            TOL32 if positive else TOL, by_value=positive)
 
 
-@hidden_check("two_layer_net.relu_forward", unit="relu_forward", cell="test_relu_forward", seed=3303,
-              static=(forbid_loops("relu_forward"),))
+@hidden_check(unit="relu_forward", static=(forbid_loops("relu_forward"),))
 def relu_forward(plan: Plan, rng: np.random.Generator) -> None:
     cases = [rng.normal(size=(5, 7)), rng.normal(size=(2, 3, 4, 2)).astype(np.float32),
              np.array([[-1.5, 0.0, 2.0], [0.0, -0.0, 3.5]])]
@@ -131,8 +128,7 @@ def relu_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(plan.item(result, 0, record=True), name + " (out)", TOL)
 
 
-@hidden_check("two_layer_net.relu_backward", unit="relu_backward", cell="test_relu_backward", seed=3304,
-              static=(forbid_loops("relu_backward"),))
+@hidden_check(unit="relu_backward", static=(forbid_loops("relu_backward"),))
 def relu_backward(plan: Plan, rng: np.random.Generator) -> None:
     for shape, dtype in (((6, 5), np.float64), ((3, 2, 4, 3), np.float64), ((4, 9), np.float32)):
         x, dout = rng.normal(size=shape).astype(dtype), rng.normal(size=shape).astype(dtype)
@@ -141,7 +137,7 @@ def relu_backward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(dx, f"relu_backward dx for {np.dtype(dtype).name} x of shape {shape}", TOL)
 
 
-@hidden_check("two_layer_net.affine_relu_forward", unit="affine_relu_forward", cell="test_affine_relu", seed=3305)
+@hidden_check(unit="affine_relu_forward")
 def affine_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, M in (((5, 4), 6), ((3, 2, 3, 2), 5)):
         D = int(np.prod(x_shape[1:]))
@@ -151,8 +147,7 @@ def affine_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(out, f"affine_relu_forward out for x of shape {x_shape}", TOL)
 
 
-@hidden_check("two_layer_net.affine_relu_backward", unit="affine_relu_backward", cell="test_affine_relu",
-              seed=3306)
+@hidden_check(unit="affine_relu_backward")
 def affine_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, M in (((5, 4), 6), ((3, 2, 3, 2), 5)):
         D = int(np.prod(x_shape[1:]))
@@ -182,14 +177,12 @@ def _loss_layer(plan: Plan, rng: np.random.Generator, unit: str, stable_scale: b
         plan.expect_close(plan.item(result, 1, record=True), name + ": dx", tol, by_value=tol >= TOL32)
 
 
-@hidden_check("two_layer_net.svm_loss", unit="svm_loss", cell="test_svm_loss", seed=3307,
-              static=(forbid_loops("svm_loss"),))
+@hidden_check(unit="svm_loss", static=(forbid_loops("svm_loss"),))
 def svm_loss(plan: Plan, rng: np.random.Generator) -> None:
     _loss_layer(plan, rng, "svm_loss", stable_scale=True)
 
 
-@hidden_check("two_layer_net.softmax_loss", unit="softmax_loss", cell="test_softmax_loss", seed=3308,
-              static=(forbid_loops("softmax_loss"),))
+@hidden_check(unit="softmax_loss", static=(forbid_loops("softmax_loss"),))
 def softmax_loss(plan: Plan, rng: np.random.Generator) -> None:
     _loss_layer(plan, rng, "softmax_loss", stable_scale=True)
 
@@ -198,8 +191,8 @@ def softmax_loss(plan: Plan, rng: np.random.Generator) -> None:
 # Networks
 
 
-@hidden_check("two_layer_net.TwoLayerNet", unit="TwoLayerNet", cell="test_TwoLayerNet", seed=3309)
-def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="TwoLayerNet")
+def TwoLayerNet(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     # Initialization: W1 then W2 from np.random (seeded here), biases zero.
     plan.call("seed_numpy", 3309)
@@ -221,9 +214,8 @@ def two_layer_net(plan: Plan, rng: np.random.Generator) -> None:
     explain_with_layers(plan, start, "TwoLayerNet", NET_LAYERS)
 
 
-@hidden_check("two_layer_net.FullyConnectedNet", unit="FullyConnectedNet", cell="test_FullyConnectedNet",
-              seed=3310)
-def fully_connected_net(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="FullyConnectedNet")
+def FullyConnectedNet(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     C = 5
     for seed, hidden_dims, input_dim, reg, dtype, x_shape in (
@@ -330,9 +322,8 @@ def _gradient_descent(plan: Plan, model: StepRef, names: list[str], X: StepRef, 
     expect_loss_decrease(plan, losses[1], losses[num_iterations], num_iterations, name)
 
 
-@hidden_check("two_layer_net.TwoLayerNet_training", unit="TwoLayerNet", cell="test_TwoLayerNet_training",
-              seed=3320)
-def two_layer_net_training(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="TwoLayerNet")
+def TwoLayerNet_training(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     num_train, num_val = 400, 200
     X, y = _embedded_images(num_train + num_val, 3320)
@@ -350,9 +341,8 @@ def two_layer_net_training(plan: Plan, rng: np.random.Generator) -> None:
     explain_with_layers(plan, start, "This training run of TwoLayerNet", NET_LAYERS)
 
 
-@hidden_check("two_layer_net.FullyConnectedNet_overfit", unit="FullyConnectedNet",
-              cell="test_FullyConnectedNet_overfit", seed=3321)
-def fully_connected_net_overfit(plan: Plan, rng: np.random.Generator) -> None:
+@hidden_check(unit="FullyConnectedNet")
+def FullyConnectedNet_overfit(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     num_train = 50
     X, y = _embedded_images(num_train, 3321)
@@ -391,7 +381,7 @@ def _several_steps(plan: Plan, rng: np.random.Generator, rule: str, state: list[
                     plan.expect_close(value, f"{name}: config[{key!r}]", TOL)
 
 
-@hidden_check("two_layer_net.sgd_momentum", unit="sgd_momentum", cell="test_sgd_momentum", seed=3330)
+@hidden_check(unit="sgd_momentum")
 def sgd_momentum(plan: Plan, rng: np.random.Generator) -> None:
     _several_steps(plan, rng, "sgd_momentum", ["velocity"], [
         ("with the default config", (3, 4), None, 1.0, 4),
@@ -400,7 +390,7 @@ def sgd_momentum(plan: Plan, rng: np.random.Generator) -> None:
     ])
 
 
-@hidden_check("two_layer_net.rmsprop", unit="rmsprop", cell="test_rmsprop", seed=3331)
+@hidden_check(unit="rmsprop")
 def rmsprop(plan: Plan, rng: np.random.Generator) -> None:
     _several_steps(plan, rng, "rmsprop", ["cache"], [
         ("with the default config", (3, 4), None, 1.0, 4),
@@ -411,7 +401,7 @@ def rmsprop(plan: Plan, rng: np.random.Generator) -> None:
     ])
 
 
-@hidden_check("two_layer_net.adam", unit="adam", cell="test_adam", seed=3332)
+@hidden_check(unit="adam")
 def adam(plan: Plan, rng: np.random.Generator) -> None:
     _several_steps(plan, rng, "adam", ["m", "v", "t"], [
         ("with the default config", (3, 4), None, 1.0, 4),
@@ -519,4 +509,5 @@ ASSIGNMENT = Assignment(
     planted_bugs=PLANTED_BUGS,
     planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("affine_backward_flat_dx", "softmax_loop_over_examples", "imports_reference"),
+    checks=checks_defined_in(globals()),
 )
