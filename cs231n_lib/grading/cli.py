@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .course import REPO_ROOT, assignments
+from .course import GRADING_PACKAGE, LIBRARY_PACKAGE, REPO_ROOT, assignments
 
 
 class UsageError(Exception):
@@ -248,6 +248,20 @@ def cmd_similarity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_assignment(args: argparse.Namespace) -> int:
+    from .template import name_problem, write_assignment
+
+    problem = name_problem(args.root, args.name)
+    if problem:
+        raise UsageError(problem)
+    for path in write_assignment(args.root, args.name):
+        print(f"wrote {path.relative_to(args.root)}")
+    print(f"Next: add {args.name!r} to RELEASE_ORDER in {LIBRARY_PACKAGE}/{GRADING_PACKAGE}/course.py, then run "
+          f"`cs231n-course sync {args.name}`, `cs231n-course release {args.name}` and "
+          f"`cs231n-course check-release {args.name}` (README: Adding an exercise).")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -317,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("assignment")
     similar.add_argument("--out", type=Path, default=Path("reports"))
     similar.set_defaults(run=cmd_similarity)
+
+    new = verbs.add_parser("new-assignment", help="write a new assignment's three files from the template")
+    new.add_argument("name", help="the assignment's name, e.g. network_visualization")
+    new.set_defaults(run=cmd_new_assignment)
 
     demo = verbs.add_parser("demo", help="release, sample submissions, autograde and report in build/demo")
     demo.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "demo")
