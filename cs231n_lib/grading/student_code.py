@@ -83,21 +83,15 @@ class StudentCode:
         methods = [n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == method]
         return methods[-1] if methods else None
 
+    def _top_level(self, kind: type) -> dict:
+        """The last top-level definition of each name, of kind, across the cells in order."""
+        return {node.name: node for tree in self.trees() for node in tree.body if isinstance(node, kind)}
+
     def top_level_functions(self) -> dict[str, ast.FunctionDef]:
-        functions = {}
-        for tree in self.trees():
-            for node in tree.body:
-                if isinstance(node, ast.FunctionDef):
-                    functions[node.name] = node
-        return functions
+        return self._top_level(ast.FunctionDef)
 
     def top_level_classes(self) -> dict[str, ast.ClassDef]:
-        classes = {}
-        for tree in self.trees():
-            for node in tree.body:
-                if isinstance(node, ast.ClassDef):
-                    classes[node.name] = node
-        return classes
+        return self._top_level(ast.ClassDef)
 
 
 def _without_magics(source: str) -> str:

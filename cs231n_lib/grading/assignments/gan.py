@@ -287,12 +287,17 @@ def _network(plan: Plan, rng: np.random.Generator, which: str, cases) -> None:
         del out
 
 
+def _forward_only(plan: Plan, rng: np.random.Generator, which: str, inputs: str, outputs: str, cases) -> None:
+    """which_forward's outputs for each (N, layer sizes) in cases, against the reference."""
+    for N, dims in cases:
+        params, x = _params(rng, dims), rng.uniform(-1, 1, size=(N, dims[0]))
+        name = f"{which}_forward on ({N}, {dims[0]}) {inputs}, layers {' -> '.join(map(str, dims))}"
+        _item(plan, run(plan, name, f"{which}_forward", x, params), 0, f"{name}: {outputs}")
+
+
 @hidden_check(unit="discriminator_forward")
 def discriminator_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for N, dims in ((6, [12, 9, 7, 1]), (1, [64, 16, 16, 1])):
-        params, x = _params(rng, dims), rng.uniform(-1, 1, size=(N, dims[0]))
-        name = f"discriminator_forward on ({N}, {dims[0]}) images, layers {' -> '.join(map(str, dims))}"
-        _item(plan, run(plan, name, "discriminator_forward", x, params), 0, f"{name}: logits")
+    _forward_only(plan, rng, "discriminator", "images", "logits", ((6, [12, 9, 7, 1]), (1, [64, 16, 16, 1])))
 
 
 @hidden_check(unit="discriminator_backward")
@@ -302,10 +307,7 @@ def discriminator_backward(plan: Plan, rng: np.random.Generator) -> None:
 
 @hidden_check(unit="generator_forward")
 def generator_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for N, dims in ((6, [5, 9, 7, 12]), (1, [64, 16, 16, 64])):
-        params, z = _params(rng, dims), rng.uniform(-1, 1, size=(N, dims[0]))
-        name = f"generator_forward on ({N}, {dims[0]}) noise, layers {' -> '.join(map(str, dims))}"
-        _item(plan, run(plan, name, "generator_forward", z, params), 0, f"{name}: images")
+    _forward_only(plan, rng, "generator", "noise", "images", ((6, [5, 9, 7, 12]), (1, [64, 16, 16, 64])))
 
 
 @hidden_check(unit="generator_backward")

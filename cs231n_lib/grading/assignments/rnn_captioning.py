@@ -74,16 +74,21 @@ def rnn_step_backward(plan: Plan, rng: np.random.Generator) -> None:
                            f"rnn_step_backward for N={N}, D={D}, H={H}", TOL)
 
 
-@hidden_check(unit="rnn_forward")
-def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (4, 40, 5, 6, np.float64),
-                              (3, 5, 4, 2, np.float32)):
+def _sequence_forward(plan: Plan, rng: np.random.Generator, unit: str, gates: int, cases) -> None:
+    """unit(x, h0, Wx, Wh, b)'s hidden states h for each (N, T, D, H, dtype) in cases, inputs unchanged."""
+    for N, T, D, H, dtype in cases:
         x, h0 = rng.normal(size=(N, T, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
-        weights = _recurrent_weights(rng, D, H, 1, dtype=dtype)
-        name = f"rnn_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
-        result = run_keeping_inputs(plan, name, "rnn_forward", x, h0, *weights)
+        weights = _recurrent_weights(rng, D, H, gates, dtype=dtype)
+        name = f"{unit} for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
+        result = run_keeping_inputs(plan, name, unit, x, h0, *weights)
         plan.expect_close(plan.item(result, 0, record=True), f"{name}: h",
                           TOL_SEQ if dtype == np.float64 else TOL32)
+
+
+@hidden_check(unit="rnn_forward")
+def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
+    _sequence_forward(plan, rng, "rnn_forward", 1, ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64),
+                                                    (4, 40, 5, 6, np.float64), (3, 5, 4, 2, np.float32)))
 
 
 @hidden_check(unit="rnn_backward")
@@ -170,14 +175,8 @@ def lstm_step_backward(plan: Plan, rng: np.random.Generator) -> None:
 
 @hidden_check(unit="lstm_forward")
 def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for N, T, D, H, dtype in ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64), (3, 40, 5, 4, np.float64),
-                              (4, 5, 3, 2, np.float32)):
-        x, h0 = rng.normal(size=(N, T, D)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
-        weights = _recurrent_weights(rng, D, H, 4, dtype=dtype)
-        name = f"lstm_forward for {np.dtype(dtype).name} x of shape {(N, T, D)}, H={H}"
-        result = run_keeping_inputs(plan, name, "lstm_forward", x, h0, *weights)
-        plan.expect_close(plan.item(result, 0, record=True), f"{name}: h",
-                          TOL_SEQ if dtype == np.float64 else TOL32)
+    _sequence_forward(plan, rng, "lstm_forward", 4, ((3, 6, 4, 5, np.float64), (2, 1, 3, 3, np.float64),
+                                                     (3, 40, 5, 4, np.float64), (4, 5, 3, 2, np.float32)))
 
 
 @hidden_check(unit="lstm_backward")
