@@ -8,6 +8,12 @@ cells and cells that broke the kernel) run again to restore the student's
 definitions, and grading goes on. A whole-notebook time limit stops a
 submission that keeps hitting cell limits: the cells it leaves get an error.
 
+A cell's time limit is meant for the student's code, not for the grading
+machine's load: a cell that keeps computing but gets only part of a CPU (other
+graders, other jobs) runs on until it has used its limit in CPU time, up to
+``starved_limit_factor`` times the limit in wall-clock time. A cell that
+sleeps or waits is stopped at the limit, as before.
+
 Hidden-check probe cells (appended by preprocessors.InjectHiddenChecks) carry
 the hidden inputs into the kernel, so they are quarantined: nothing they do
 can reach another cell's outputs (display updates, output widgets), recovery
@@ -18,6 +24,7 @@ recorded in their metadata, which the kernel cannot write.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from typing import Any
@@ -26,7 +33,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Float, Integer
 
 from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
 from .student_code import PROBE_CELL_KEY, is_probe_cell, is_test_cell
@@ -42,6 +49,10 @@ class ResilientExecute(Execute):
     ).tag(config=True)
     wedged_grace = Integer(
         10, config=True, help="Seconds a kernel may take to answer after a time-limit interrupt."
+    ).tag(config=True)
+    starved_limit_factor = Float(
+        3.0, config=True, help="A cell that keeps computing on a loaded machine may run this many times its time "
+        "limit (wall clock) while it has used less than its limit in CPU time."
     ).tag(config=True)
     hidden_checks_timeout = Integer(
         600, config=True, help="Seconds all hidden-check probe cells together may spend executing (apart from "
@@ -76,6 +87,7 @@ class ResilientExecute(Execute):
     ) -> tuple[NotebookNode, str | None]:
         """Execute cell; (the cell, what went wrong: "timeout", "wedged", "died" or None)."""
         event = None
+        self._cell_clock = (time.monotonic(), self._kernel_cpu_seconds())
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
@@ -129,6 +141,44 @@ class ResilientExecute(Execute):
         if event is not None:
             record.update(event=event, seconds=self.timeout)
         return cell
+
+    # How often a starved cell's progress is measured, and the CPU share below which a cell counts as
+    # waiting (sleeping, blocked), not computing: a computing kernel gets at least 1/10 of a CPU on a
+    # machine running ten times more work than it has cores.
+    STARVED_POLL_SECONDS = 1.0
+    COMPUTING_CPU_SHARE = 0.1
+
+    def _kernel_cpu_seconds(self) -> float | None:
+        measure = getattr(self.km, "cpu_seconds", None)
+        try:
+            return measure() if measure is not None else None
+        except Exception as error:  # noqa: BLE001 - without a measure the limit is the wall clock's
+            self.log.warning("Could not measure the kernel's CPU time: %s", error)
+            return None
+
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> None | dict[str, Any]:
+        """nbclient calls this when the cell has run timeout seconds: interrupt it, unless it is computing on a
+        starved CPU (then wait until it has had timeout seconds of CPU, finishes, or reaches the hard cap)."""
+        if await self._finished_while_starved(timeout):
+            return None  # its reply is waiting: nbclient reads it next
+        return await super()._async_handle_timeout(timeout, cell)
+
+    async def _finished_while_starved(self, timeout: float) -> bool:
+        started, cpu_at_start = getattr(self, "_cell_clock", (time.monotonic(), None))
+        cap = started + timeout * self.starved_limit_factor
+        wall, cpu = time.monotonic(), self._kernel_cpu_seconds()
+        if cpu is None or cpu_at_start is None or cpu - cpu_at_start < self.COMPUTING_CPU_SHARE * (wall - started):
+            return False
+        while cpu - cpu_at_start < timeout and time.monotonic() < cap:
+            await asyncio.sleep(self.STARVED_POLL_SECONDS)
+            if await ensure_async(self.kc.shell_channel.msg_ready()):
+                return True
+            last_wall, last_cpu = wall, cpu
+            wall, cpu = time.monotonic(), self._kernel_cpu_seconds()
+            if cpu is None or cpu - last_cpu < self.COMPUTING_CPU_SHARE * (wall - last_wall):
+                return False  # it stopped computing: now waiting or sleeping
+        self.log.warning("Cell limit: %.0f s of CPU in %.0f s", cpu - cpu_at_start, wall - started)
+        return False
 
     def _describe(self, cell: NotebookNode, cell_index: int) -> str:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")

@@ -545,6 +545,21 @@ class GraderKernelManager(AsyncKernelManager):
         process = getattr(self.provisioner, "process", None)
         return getattr(process, "pid", None)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user and system) that the kernel's processes have used so far; None if unknown."""
+        pids, _ = self._tree()
+        if not pids:
+            return None
+        ticks = 0
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue  # it has just ended
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, and those of reaped children
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def _tree(self) -> tuple[set[int], set[int]]:
         """(every process of the kernel's tree, those that must live: the kernel and its sandbox)."""
         root = self._kernel_pid()
