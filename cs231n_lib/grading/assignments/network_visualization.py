@@ -25,6 +25,7 @@ from ..course import Assignment, Unit
 from ..plan import Plan, StepRef
 from ..samples import planted_bug
 from ..student_code import forbid_loops
+from .network_visualization_alternatives import ALTERNATIVES
 
 TOL = 1e-7
 FOOLING_NORM_MARGIN = 2.0  # the fooling perturbation's norm may be at most this times the reference's
@@ -333,6 +334,7 @@ ASSIGNMENT = Assignment(
         Unit("class_visualization_update", "network_visualization"),
     ),
     planted_bugs=PLANTED_BUGS,
+    planted_alternatives=ALTERNATIVES,
     demo_bugs=("saliency_signed", "fooling_step_unnormalized", "fgsm_descends_the_loss"),
     checks=checks_defined_in(globals()),
     package_data=("data/network_visualization_convnet.npz",),
