@@ -37,7 +37,8 @@ def input_gradient(X, model, dscores):
     planted_alternative("input_gradient_inline_affine", "input_gradient", '''
 def input_gradient(X, model, dscores):
     """The conv sandwich from the package, the two affine layers written inline with numpy."""
-    W1, b1, W2, b2, W3, b3 = (model.params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    W1, b1, W2, b2 = model.params["W1"], model.params["b1"], model.params["W2"], model.params["b2"]
+    W3 = model.params["W3"]
     pooled, conv_cache = conv_relu_pool_forward(X, W1, b1, {"stride": 1, "pad": (W1.shape[2] - 1) // 2},
                                                 {"pool_height": 2, "pool_width": 2, "stride": 2})
     flat = pooled.reshape(X.shape[0], -1)
