@@ -21,7 +21,8 @@ LIBRARY_PACKAGE, GRADING_PACKAGE = __name__.split(".")[:2]
 LIBRARY_ROOT = REPO_ROOT / LIBRARY_PACKAGE
 STUDENT_PACKAGE = "cs231n"
 
-RELEASE_ORDER = ("knn", "svm_softmax", "two_layer_net", "batchnorm_dropout", "convnet", "rnn_captioning", "gan")
+RELEASE_ORDER = ("knn", "svm_softmax", "two_layer_net", "batchnorm_dropout", "convnet", "rnn_captioning", "gan",
+                 "network_visualization")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Assignment:
     # each must keep full marks.
     planted_alternatives: tuple[Any, ...] = field(default=())
     checks: tuple[Any, ...] = field(default=())  # checks.Check, the hidden checks its notebooks' markers name
+    # Data files of the library (paths relative to cs231n_lib, e.g. a pretrained model) that its student
+    # package ships, and those of later assignments; earlier packages never carry them.
+    package_data: tuple[str, ...] = field(default=())
 
 
 @cache
@@ -102,6 +106,13 @@ def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:
     names = [a.name for a in assignments()]
     earlier = assignments()[: names.index(assignment_name)]
     return {(unit.module, unit.name) for assignment in earlier for unit in assignment.units}
+
+
+def package_data_of(assignment_name: str) -> tuple[str, ...]:
+    """The data files the assignment's student package ships: its own and those of earlier assignments."""
+    names = [a.name for a in assignments()]
+    shipped = assignments()[: names.index(assignment_name) + 1]
+    return tuple(path for assignment in shipped for path in assignment.package_data)
 
 
 def reference_namespace() -> dict[str, Any]:

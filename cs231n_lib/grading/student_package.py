@@ -22,6 +22,7 @@ from .course import (
     STUDENT_PACKAGE,
     assignments,
     get_assignment,
+    package_data_of,
     units_graded_before,
 )
 from .markers import solution_regions
@@ -191,6 +192,11 @@ def build_student_package(assignment: str, destination: Path) -> list[Path]:
     helper = target / f"{NOTEBOOK_UNITS_MODULE}.py"
     helper.write_text(NOTEBOOK_UNITS)
     written.append(helper)
+    for relative in package_data_of(assignment):  # data files (a pretrained model), copied byte for byte
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(LIBRARY_ROOT / relative, path)
+        written.append(path)
     return written
 
 
