@@ -30,7 +30,7 @@ ASSIGNMENT = "knn"
 STUDENT = "hooks"
 TWO = "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))"
 EXPECTED = {"test_compute_distances_two_loops": 0.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,
-            "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0}
+            "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0, "test_best_k": 1.0}
 
 HOOKS = r'''
 import builtins, sys

@@ -42,7 +42,7 @@ from cs231n_lib.grading.run import STATE_FILE, submission_problems
 
 ASSIGNMENT = "knn"
 FULL = {"test_compute_distances_two_loops": 3.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,
-        "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0}
+        "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0, "test_best_k": 1.0}
 ZERO = dict.fromkeys(FULL, 0.0)
 CELL_TIMEOUT = "--Execute.timeout=60"
 WALL_CLOCK = 600.0

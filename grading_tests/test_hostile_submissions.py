@@ -21,7 +21,7 @@ from cs231n_lib.grading.samples import planted_bug
 
 ASSIGNMENT = "knn"
 FULL = {"test_compute_distances_two_loops": 3.0, "test_predict_labels": 3.0, "test_compute_distances_one_loop": 3.0,
-        "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0}
+        "test_compute_distances_no_loops": 4.0, "test_knn_cross_validation": 4.0, "test_best_k": 1.0}
 # Short enough that hangs cost seconds, long enough for the slowest honest cell with two graders on 2 cores.
 CELL_TIMEOUT = "--Execute.timeout=20"
 TWO = "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))"
@@ -89,7 +89,10 @@ def build_submissions(root):
             edit("knn_cross_validation", CV_START, CV_START + "    import signal, time\n"
                  "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        time.sleep(0.05)\n"),
         ]), {}, {**FULL, "test_compute_distances_two_loops": 0.0, "test_compute_distances_one_loop": 0.0,
-                 "test_predict_labels": 0.0, "test_knn_cross_validation": 0.0})
+                 "test_predict_labels": 0.0, "test_knn_cross_validation": 0.0,
+                 # The cell that predicts with best_k calls the exiting vote: the kernel that comes back
+                 # for test_best_k never ran the cell that sets best_k.
+                 "test_best_k": 0.0})
     submissions["memory-and-snooping"] = (
         insert_cell(with_edits(root, [edit("KNearestNeighbor", TWO, "hog = bytearray(64 * 1024**3)")]), 2,
                     SNOOP.replace("{root}", str(root))),
@@ -101,7 +104,8 @@ def build_submissions(root):
         edit("KNearestNeighbor", VOTE, "y_pred[i] = 0"),
         edit("knn_cross_validation", CV_START, CV_START + "    return {k: [1.0] * num_folds for k in k_choices}\n"),
     ])
-    submissions["forgers"] = (insert_cell(wrong, 2, FORGERY), {}, {name: 0.0 for name in FULL})
+    # Forging earns nothing; their choice of best_k is the staff's, judged with the staff's kNN.
+    submissions["forgers"] = (insert_cell(wrong, 2, FORGERY), {}, {**dict.fromkeys(FULL, 0.0), "test_best_k": 1.0})
     shadow = {
         "numpy.py": b"raise ImportError('a shadowed numpy')\n",
         "cs231n_lib/__init__.py": b"",

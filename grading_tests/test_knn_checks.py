@@ -46,3 +46,78 @@ def test_stacking_equal_folds_into_one_array_passes():
                                                                  "num_folds)))")]})
     result = judge_in_process("knn.cross_validation", namespace, code)
     assert result.passed, result.lines
+
+
+# ----------------------------------------------------------------------------------------------
+# best_k: the student's choice, graded by the outcome on the embedded data
+
+
+def judge_best_k(*value):
+    """The verdict of knn.best_k on a notebook whose best_k is value (no value: never set)."""
+    return judge_in_process("knn.best_k", {"best_k": value[0]} if value else {})
+
+
+def test_every_k_the_cross_validation_tries_passes_and_the_staff_choice_is_reported():
+    from cs231n_lib.grading.assignments.knn import K_CHOICES, best_k_threshold
+
+    staff_k, staff_accuracy, threshold = best_k_threshold()
+    for k in K_CHOICES:
+        verdict = judge_best_k(k)
+        assert verdict.passed, (k, verdict.lines)
+    assert f"the staff's choice, k = {staff_k}, scores {staff_accuracy:.3f}" in verdict.lines[0]
+    assert judge_best_k(np.int64(10)).passed  # a numpy integer is an integer
+
+
+def test_a_k_where_far_images_outvote_near_ones_fails():
+    for k in (236, 1000, 5000):
+        verdict = judge_best_k(k)
+        assert not verdict.passed and "at least 0.302 needed" in verdict.lines[0], (k, verdict.lines)
+
+
+def test_a_best_k_that_is_no_number_of_neighbours_fails_with_what_was_expected():
+    for value, said in [(0, "got 0"), (5001, "got 5001"), (-3, "got -3")]:
+        verdict = judge_best_k(value)
+        assert not verdict.passed and "expected an integer from 1 to 5000" in verdict.lines[0] and said in \
+            verdict.lines[0], verdict.lines
+    for value in (None, 10.0, "10"):
+        verdict = judge_best_k(value)
+        assert not verdict.passed and "best_k: expected an integer" in verdict.lines[0], (value, verdict.lines)
+    verdict = judge_best_k()
+    assert not verdict.passed and "name 'best_k' is not defined; run the cell" in verdict.lines[0], verdict.lines
+
+
+def test_the_notebook_states_the_threshold_the_check_applies(repo_root):
+    import nbformat
+
+    from cs231n_lib.grading.assignments.knn import BEST_K_MARGIN, best_k_threshold
+
+    staff_k, staff_accuracy, threshold = best_k_threshold()
+    assert (staff_k, round(staff_accuracy, 3), threshold) == (1, 0.362, 0.302)
+    assert round(staff_accuracy - BEST_K_MARGIN, 3) == threshold
+    nb = nbformat.read(repo_root / "source" / "knn" / "knn.ipynb", as_version=4)
+    task = next(cell.source for cell in nb.cells if cell.source.startswith("### Task 6: choose `best_k`"))
+    for stated in (f"at least **{threshold}**", f"($k = {staff_k}$ on the embedded data), scores {staff_accuracy:.3f}",
+                   f"margin of {BEST_K_MARGIN}", "every one of them passes (the lowest, $k = 3$, scores 0.314)",
+                   "as does every $k$ up to 177, and no $k$ above 235 does"):
+        assert stated in task, stated
+    test_cell = next(cell.source for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id")
+                     == "test_best_k")
+    assert f"requires at least {threshold} for the staff's kNN" in test_cell
+
+
+def test_the_passing_range_the_notebook_states_is_true():
+    """Every k from 1 to 177 reaches the threshold, none above 235 does: the accuracies of all 5000 k
+    at once from cumulative votes, checked against the staff's predict_labels at a few k."""
+    from cs231n_lib.grading.assignments.knn import _embedded_neighbours, best_k_threshold, embedded_test_accuracy
+
+    dists, y_train, y_test, _ = _embedded_neighbours()
+    threshold = best_k_threshold()[2]
+    nearest_labels = y_train[np.argsort(dists, axis=1, kind="stable")]  # (500, 5000), nearest first
+    votes = np.cumsum(np.eye(10, dtype=np.int16)[nearest_labels], axis=1)  # votes[i, k - 1, c]
+    accuracies = np.mean(votes.argmax(axis=2) == y_test[:, None], axis=0)  # first maximum: smaller label
+    for k in (1, 3, 8, 100, 177, 178, 230, 235, 236, 5000):
+        assert accuracies[k - 1] == embedded_test_accuracy(k), k
+    passing = np.flatnonzero(accuracies >= threshold) + 1
+    assert np.all(accuracies[:177] >= threshold) and accuracies[177] < threshold
+    assert passing.max() == 235
+    assert round(accuracies[2], 3) == 0.314 == round(accuracies[:100].min(), 3)

@@ -202,3 +202,56 @@ def test_a_misspelt_release_order_name_is_an_error(monkeypatch):
             course.assignments()
     finally:
         course.assignments.cache_clear()  # the next call reads the real RELEASE_ORDER again
+
+
+ANSWER_HEADING = r"$\color{blue}{\textit Your Answer:}$"
+EXPLANATION_HEADING = r"$\color{blue}{\textit Your Explanation:}$"
+
+
+def inline_question_cells(notebook):
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("inline_question")}
+
+
+def inline_question_problems(release, solution):
+    """What is wrong with the released inline questions (and their model answers), as CS231n shows them:
+    one graded cell with "Your Answer" and "Your Explanation", each followed by its own place to write."""
+    problems = []
+    released, solved = inline_question_cells(release), inline_question_cells(solution)
+    if not released or set(released) != set(solved):
+        problems.append(f"inline questions: released {sorted(released)}, solutions {sorted(solved)}")
+    for grade_id, cell in released.items():
+        meta = cell.metadata["nbgrader"]
+        if cell.cell_type != "markdown" or not (meta["solution"] and meta["grade"] and meta["points"] > 0):
+            problems.append(f"{grade_id}: not a manually graded markdown answer cell")
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+        if lines != [ANSWER_HEADING, "YOUR ANSWER HERE", EXPLANATION_HEADING, "YOUR ANSWER HERE"]:
+            problems.append(f"{grade_id}: released as {lines}")
+        answer, _, explanation = solved.get(grade_id, cell).source.partition(EXPLANATION_HEADING)
+        if not (answer.strip().startswith(ANSWER_HEADING) and answer.strip() != ANSWER_HEADING and explanation.strip()):
+            problems.append(f"{grade_id}: the model answer lacks an answer or an explanation")
+    return problems
+
+
+@pytest.mark.parametrize("assignment", [a.name for a in assignments()])
+def test_released_inline_questions_ask_for_an_answer_and_an_explanation(repo_root, assignment):
+    for name in next(a for a in assignments() if a.name == assignment).notebooks:
+        release = nbformat.read(repo_root / "release" / assignment / f"{name}.ipynb", as_version=4)
+        solution = nbformat.read(repo_root / "solutions" / assignment / f"{name}.ipynb", as_version=4)
+        assert inline_question_problems(release, solution) == []
+
+
+def test_an_explanation_inside_the_answers_solution_region_is_not_released(repo_root):
+    """One solution region holding both headings stubs the explanation's heading away (the old layout)."""
+    from nbgrader.preprocessors import ClearSolutions
+
+    answer = nbformat.v4.new_markdown_cell(
+        f"{ANSWER_HEADING}\n### BEGIN SOLUTION\n2 and 4.\n\n{EXPLANATION_HEADING}\nBecause.\n### END SOLUTION",
+        metadata={"nbgrader": {"grade": True, "solution": True, "grade_id": "inline_question_1", "points": 2,
+                               "locked": False, "schema_version": 3}})
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = nbformat.v4.new_notebook(cells=[answer], metadata={"kernelspec": kernel})
+    release, _ = ClearSolutions().preprocess(nbformat.from_dict(source), {})
+    solution = nbformat.from_dict(source)
+    assert inline_question_problems(release, solution) == [
+        f"inline_question_1: released as {[ANSWER_HEADING, 'YOUR ANSWER HERE']}"]

@@ -6,12 +6,14 @@ source/knn/knn.ipynb; the comments below name it.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure, expect_close
 from ..course import Assignment, Unit
-from ..plan import Builtin, Plan, RandomNormal, Results, StepRef, result_value
+from ..plan import Builtin, Plan, RandomNormal, Results, StepRef, result_value, step_problem
 from ..samples import planted_alternative, planted_bug
 from ..student_code import forbid_loops
 
@@ -186,6 +188,88 @@ def cross_validation(plan: Plan, rng: np.random.Generator) -> None:
                           tol=ACCURACY_TOL)
 
 
+# ----------------------------------------------------------------------------------------------
+# The student's choice of k, graded by outcome
+
+# The notebook's data: 5000 training and 500 test images, cross-validation on the first 1000 training
+# images with these values of k and 5 folds (source/knn/knn.ipynb).
+NUM_TRAINING, NUM_TEST, NUM_CROSS_VALIDATION, NUM_FOLDS = 5000, 500, 1000, 5
+K_CHOICES = (1, 3, 5, 8, 10, 12, 15, 20, 50, 100)
+# The threshold is the test accuracy of the staff's choice (the k with the best mean cross-validation
+# accuracy: k = 1, 0.362 on the embedded data) minus this margin: about three standard errors of an
+# accuracy measured on 500 test images (sqrt(0.36 * 0.64 / 500) = 0.021). Cross-validation on 1000
+# images cannot tell the k tried apart (each k's fold accuracies spread by 0.013-0.038 around means
+# that differ by at most 0.035), so every k in K_CHOICES is a defensible choice and must pass: the
+# lowest, k = 3, scores 0.314 (measured 2026-12-05, one BLAS thread). Every k up to 177 passes; no k
+# above 235 does (the votes of far-away images drown the near ones; k = 5000 is a majority vote, 0.100).
+# The notebook states these numbers; grading_tests/test_knn_checks.py recomputes them.
+BEST_K_MARGIN = 0.06
+
+
+@cache
+def _embedded_neighbours() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The staff's kNN on the notebook's embedded data: (distances from the 500 test images to the 5000
+    training images, training labels, test labels, the k the staff's cross-validation picks)."""
+    from ...classifiers.k_nearest_neighbor import KNearestNeighbor, knn_cross_validation
+    from ...data import load_embedded_CIFAR10
+    from ..judge import kernel_numerics
+
+    with kernel_numerics():  # the numbers of a grading kernel, whatever this process's BLAS
+        X_train, y_train, X_test, y_test = load_embedded_CIFAR10(NUM_TRAINING, NUM_TEST)
+        X_train, X_test = X_train.reshape(NUM_TRAINING, -1), X_test.reshape(NUM_TEST, -1)
+        k_to_accuracies = knn_cross_validation(X_train[:NUM_CROSS_VALIDATION], y_train[:NUM_CROSS_VALIDATION],
+                                               list(K_CHOICES), num_folds=NUM_FOLDS)
+        classifier = KNearestNeighbor()
+        classifier.train(X_train, y_train)
+        dists = classifier.compute_distances_no_loops(X_test)
+    staff_k = K_CHOICES[int(np.argmax([np.mean(k_to_accuracies[k]) for k in K_CHOICES]))]
+    return dists, y_train, y_test, staff_k
+
+
+def embedded_test_accuracy(k: int) -> float:
+    """Test accuracy of the staff's kNN with k neighbours, trained on the notebook's embedded data."""
+    from ...classifiers.k_nearest_neighbor import KNearestNeighbor
+
+    dists, y_train, y_test, _ = _embedded_neighbours()
+    classifier = KNearestNeighbor()
+    classifier.train(np.empty((len(y_train), 0)), y_train)  # predict_labels needs the labels only
+    return float(np.mean(classifier.predict_labels(dists, k=k) == y_test))
+
+
+def best_k_threshold() -> tuple[int, float, float]:
+    """(the staff's k, its test accuracy, the accuracy a student's best_k must reach) on the embedded data."""
+    staff_k = _embedded_neighbours()[3]
+    staff_accuracy = embedded_test_accuracy(staff_k)
+    return staff_k, staff_accuracy, round(staff_accuracy - BEST_K_MARGIN, 3)
+
+
+# unit= names the notebook global this check grades: best_k, set by the student's own solution cell
+# (a choice, not a unit of the library). The kernel sends back only the integer; the grader measures it.
+@hidden_check("knn.best_k", unit="best_k", cell="test_best_k", seed=3106)
+def best_k(plan: Plan, rng: np.random.Generator) -> None:
+    chosen = plan.call("best_k.__index__", record=True)
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        problem = step_problem(student, chosen)
+        if problem is not None:
+            raise CheckFailure(f"best_k: expected an integer, the number of neighbours you chose; reading it "
+                               f"as one failed: {problem}")
+        k = result_value(student, chosen, "best_k")
+        if not isinstance(k, int) or not 1 <= k <= NUM_TRAINING:
+            raise CheckFailure(f"best_k: expected an integer from 1 to {NUM_TRAINING} (the number of training "
+                               f"images), got {k!r}")
+        staff_k, staff_accuracy, threshold = best_k_threshold()
+        accuracy = embedded_test_accuracy(k)
+        summary = (f"the staff's kNN with k = {k}, trained on the {NUM_TRAINING} embedded training images, "
+                   f"classifies {accuracy:.3f} of the {NUM_TEST} embedded test images correctly (at least "
+                   f"{threshold:.3f} needed; the staff's choice, k = {staff_k}, scores {staff_accuracy:.3f})")
+        if not accuracy >= threshold:
+            raise CheckFailure(f"best_k: {summary}. Choose a k that the cross-validation results support.")
+        return [f"best_k: {summary}"]
+
+    plan.expectations.append(expectation)
+
+
 PLANTED_BUGS = (
     planted_bug(
         "two_loops_l1", "KNearestNeighbor",
@@ -237,6 +321,18 @@ PLANTED_BUGS = (
         "    k_to_accuracies = {k: [] for k in k_choices}\n",
         "    k_to_accuracies = {k: [] for k in k_choices}\n    while True:\n        pass\n",
         {"test_knn_cross_validation"}, "an infinite loop (interrupted by the cell time limit)", hangs=True,
+    ),
+    planted_bug(
+        "best_k_is_an_index", "best_k",
+        "best_k = 1",
+        "best_k = 0  # the position of the best mean in k_choices",
+        {"test_best_k"}, "best_k is the position of the best k in k_choices, not the k (0 neighbours)",
+    ),
+    planted_bug(
+        "best_k_all_training_images", "best_k",
+        "best_k = 1",
+        "best_k = 5000  # every training image votes",
+        {"test_best_k"}, "every training image votes: a majority vote, 0.100 on the embedded test images",
     ),
     planted_bug(
         "no_loops_warns", "KNearestNeighbor",
@@ -375,6 +471,11 @@ def knn_cross_validation(X_train, y_train, k_choices, num_folds=5, classifier_cl
 '''
 
 PLANTED_ALTERNATIVES = (
+    planted_alternative("best_k_ten", "best_k", "best_k: int\nbest_k = 10\n",
+                        "k = 10, another k the cross-validation cannot tell from k = 1 (0.370 on the test images)"),
+    planted_alternative("best_k_largest_tried_numpy_int", "best_k", "best_k: int\nbest_k = np.int64(100)\n",
+                        "the largest k tried, as a numpy integer: the lowest mean but within the folds' spread "
+                        "(0.328 on the test images)"),
     planted_alternative("knn_cs231n_style", "KNearestNeighbor", KNN_CS231N_STYLE,
                         "CS231n-style: np.square sums, no clamp before sqrt, float y_pred, argmax of bincount"),
     planted_alternative("knn_dot_products_and_unique", "KNearestNeighbor", KNN_DOT_PRODUCTS_AND_UNIQUE,
