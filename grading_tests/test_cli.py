@@ -10,7 +10,8 @@ def test_sync_check_and_leak_scan_pass_on_the_repository(capsys):
 def test_an_unknown_assignment_is_a_clear_error(capsys):
     assert main(["release", "nope"]) == 2
     assert capsys.readouterr().err == ("cs231n-course: error: unknown assignment 'nope'; the course has: knn, "
-                                       "svm_softmax, two_layer_net, batchnorm_dropout, convnet, rnn_captioning, gan\n")
+                                       "svm_softmax, two_layer_net, batchnorm_dropout, convnet, rnn_captioning, gan, "
+                                       "network_visualization\n")
 
 
 def test_autograde_without_submissions_says_so(tmp_path, capsys):
