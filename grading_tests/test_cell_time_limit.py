@@ -74,3 +74,17 @@ def test_a_sleeping_or_endless_cell_is_still_stopped(starved_cpu):
     # The sleeping cell at its limit, the endless one by its CPU time or at most 3 times its limit.
     print(f"both cells stopped after {seconds:.1f} s in all")
     assert seconds < LIMIT + LIMIT * ResilientExecute.starved_limit_factor.default_value + 10
+
+
+def test_after_a_crash_the_definitions_come_back_on_a_starved_cpu(starved_cpu):
+    # The restarted kernel re-runs the cells before the crash under the same limit as any cell.
+    defining = ("wall, cpu = time.monotonic(), time.process_time()\n"
+                "while time.process_time() - cpu < 2.8:\n    pass\n"
+                "defined = f'{time.monotonic() - wall:.2f}'\nprint(defined, 's')")
+    (first, crash, later), _ = cell_outputs(starved_cpu, [defining, "os._exit(1)", "print(defined, 's')"],
+                                            starved_limit_factor=10.0)
+    assert errors(first) == [] and "KernelDied" in errors(crash)
+    assert errors(later) == [], later.outputs
+    wall = float(later.outputs[0]["text"].split()[0])
+    print(f"the re-run of the defining cell took {wall:.2f} s (limit {LIMIT} s)")
+    assert wall > LIMIT  # otherwise the CPU was not starved and this test shows nothing

@@ -229,6 +229,17 @@ class ResilientExecute(Execute):
                 return True
         return False
 
+    async def _replied_within_cell_limit(self, msg_id: str) -> bool:
+        """Did the kernel reply to msg_id within a cell's limit, counted as for any cell (CPU time while it
+        computes on a loaded machine)?"""
+        self._cell_clock = (time.monotonic(), self._kernel_cpu_seconds())
+        wait = float(self.timeout)
+        while not await self._reply_within(msg_id, wait):
+            if not await self._finished_while_starved(self.timeout):
+                return False
+            wait = 1.0  # a message is waiting: read it (another reply is skipped, then wait on)
+        return True
+
     async def _recover(self, broken_index: int, deadline: float) -> None:
         """Restart the kernel and re-run the cells before broken_index that define things (until deadline).
 
@@ -248,7 +259,7 @@ class ResilientExecute(Execute):
             if time.monotonic() > deadline:
                 return
             msg_id = self.kc.execute(earlier.source, store_history=False, allow_stdin=False)
-            if not await self._reply_within(msg_id, self.timeout):
+            if not await self._replied_within_cell_limit(msg_id):
                 self._broken_cells.add(index)
                 await ensure_async(self.km.interrupt_kernel())
                 if not await self._responsive(self.wedged_grace):
