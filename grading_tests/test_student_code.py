@@ -127,3 +127,22 @@ def test_a_top_level_function_is_checked_as_before():
     assert "a comprehension" in verdict(StudentCode((looping,)), "relu_forward")
     clean = "def relu_forward(x):\n    return np.maximum(x, 0), x"
     assert verdict(StudentCode((clean,)), "relu_forward") == "relu_forward: no Python loops"
+
+
+def test_cell_metadata_of_the_wrong_type_reads_as_absent():
+    # A submission's metadata is untrusted: nbgrader metadata that is not a dict must not crash the grader.
+    import nbformat
+
+    from cs231n_lib.grading.markers import grade_id, is_solution_cell, is_test_cell
+
+    solution = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "unit", "solution": True}})
+    test = nbformat.v4.new_code_cell("assert x", metadata={"nbgrader": {"grade_id": "test_unit", "grade": True}})
+    broken = [nbformat.from_dict({"cell_type": "code", "source": "y = 2", "metadata": {"nbgrader": "solution"}}),
+              nbformat.from_dict({"cell_type": "code", "source": "y = 2", "metadata": ["nbgrader"]}),
+              nbformat.from_dict({"cell_type": "code", "source": "y = 2"})]
+    assert (grade_id(solution), is_solution_cell(solution), is_test_cell(solution)) == ("unit", True, False)
+    assert (grade_id(test), is_solution_cell(test), is_test_cell(test)) == ("test_unit", False, True)
+    for cell in broken:
+        assert (grade_id(cell), is_solution_cell(cell), is_test_cell(cell)) == (None, False, False)
+    notebook = nbformat.from_dict({"cells": [solution, test, *broken]})
+    assert StudentCode.from_notebook(notebook).cell_ids == ("unit", None, None, None)

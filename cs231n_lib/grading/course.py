@@ -86,18 +86,18 @@ def check_cells(assignment_name: str, course_root: Path = REPO_ROOT) -> dict[str
     assignment's source notebooks: the cell whose points the check decides."""
     import nbformat
 
-    from .markers import hidden_check_ids
+    from .markers import grade_id, hidden_check_ids
 
     cells = {}
     for notebook in get_assignment(assignment_name).notebooks:
         nb = nbformat.read(course_root / "source" / assignment_name / f"{notebook}.ipynb", as_version=4)
         for cell in nb.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            for check_id in hidden_check_ids(cell.source) if grade_id else ():
+            cell_id = grade_id(cell)
+            for check_id in hidden_check_ids(cell.source) if cell_id else ():
                 if check_id in cells:
                     raise ValueError(f"hidden check {check_id!r} has markers in cells {cells[check_id]!r} "
-                                     f"and {grade_id!r}")
-                cells[check_id] = grade_id
+                                     f"and {cell_id!r}")
+                cells[check_id] = cell_id
     return cells
 
 

@@ -36,7 +36,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
-from .student_code import PROBE_CELL_KEY, is_probe_cell, is_test_cell
+from .markers import grade_id, is_test_cell
+from .student_code import PROBE_CELL_KEY, is_probe_cell
 
 
 def error_output(name: str, message: str) -> NotebookNode:
@@ -181,8 +182,8 @@ class ResilientExecute(Execute):
         return False
 
     def _describe(self, cell: NotebookNode, cell_index: int) -> str:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        return f"cell {cell_index + 1}" + (f" (grade id {grade_id})" if grade_id else "")
+        cell_id = grade_id(cell)
+        return f"cell {cell_index + 1}" + (f" (grade id {cell_id})" if cell_id else "")
 
     def _explain_timeout(self, cell: NotebookNode, cell_index: int) -> bool:
         """Replace nbgrader's bare "No reply from kernel before timeout" by which limit, its value and the cell."""

@@ -42,3 +42,33 @@ def solution_regions(text: str, where: str) -> list[tuple[int, int]]:
     if start is not None:
         raise ValueError(f"{where}: line {start}: {SOLUTION_BEGIN} is never closed")
     return regions
+
+
+# nbgrader's own cell metadata, read here once for the whole grading package. nbgrader.utils.is_grade and
+# is_solution say the same, but importing nbgrader loads its server extensions (~3 s), which release, sync
+# and the leak scan do not otherwise need; and a submission's metadata is untrusted: a value of the wrong
+# type reads as absent instead of failing deep inside.
+
+
+def nbgrader_metadata(cell) -> dict:
+    """A notebook cell's nbgrader metadata; {} for a cell nbgrader does not manage (or malformed metadata)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    found = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    """The cell's nbgrader grade_id, None if it has none."""
+    found = nbgrader_metadata(cell).get("grade_id")
+    return str(found) if found else None
+
+
+def is_solution_cell(cell) -> bool:
+    """A cell the student writes (nbgrader's "solution": true)."""
+    return bool(nbgrader_metadata(cell).get("solution"))
+
+
+def is_test_cell(cell) -> bool:
+    """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell)."""
+    nbgrader = nbgrader_metadata(cell)
+    return cell.get("cell_type") == "code" and bool(nbgrader.get("grade")) and not nbgrader.get("solution")

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -250,20 +251,13 @@ def already_graded(course_root: Path, assignment: str, student: str, files: dict
     return record is not None and record.fingerprint == fingerprint(files)
 
 
-def autograde_parallel(
-    course_root: Path,
-    assignment: str,
-    students: list[str] | None = None,
-    workers: int = 2,
-    scheduler: str | None = None,
-    force: bool = False,
-    extra_arguments: tuple[str, ...] = (),
-    wall_clock: float = 1800.0,
-    progress: bool = True,
-) -> list[GradingRun]:
-    """Grade one assignment's submissions in parallel; return one GradingRun per submission graded now."""
-    return autograde_assignments(course_root, {assignment: students}, workers, scheduler, force, extra_arguments,
-                                 wall_clock, progress)[assignment]
+def autograde_parallel(course_root: Path, assignment: str, students: list[str] | None = None,
+                       **options: Any) -> list[GradingRun]:
+    """Grade one assignment's submissions in parallel; return one GradingRun per submission graded now.
+
+    options: those of autograde_assignments (workers, scheduler, force, extra_arguments, wall_clock, progress).
+    """
+    return autograde_assignments(course_root, {assignment: students}, **options)[assignment]
 
 
 def autograde_assignments(

@@ -44,8 +44,8 @@ from . import probe
 from .checks import Check, get_check
 from .judge import Verdict, judge
 from .limit_errors import CELL_TIMEOUT, KERNEL_DIED, KERNEL_WEDGED, NOTEBOOK_TIME_LIMIT
-from .markers import HIDDEN_CHECK_MARKER, hidden_check_ids
-from .student_code import PROBE_CELL_KEY, StudentCode, is_probe_cell, is_test_cell, parse_cell
+from .markers import HIDDEN_CHECK_MARKER, grade_id, hidden_check_ids, is_test_cell
+from .student_code import PROBE_CELL_KEY, StudentCode, is_probe_cell, parse_cell
 
 STATE_KEY = "cs231n_hidden_checks"
 
@@ -74,7 +74,7 @@ EVENT_BY_ERROR_NAME = {CELL_TIMEOUT: "timeout", KERNEL_WEDGED: "wedged", KERNEL_
 
 
 def _grade_id(cell: NotebookNode, index: int) -> str:
-    return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}")
+    return grade_id(cell) or f"cell {index}"
 
 
 def probe_cell(probe_source: str, check_id: str, token: str, plan_json: str) -> NotebookNode:

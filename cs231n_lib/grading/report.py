@@ -12,6 +12,7 @@ from pathlib import Path
 from . import limit_errors, safe_files
 from .gradebook import StudentScores
 from .grading_folder import grading_notes
+from .markers import grade_id
 from .run import STATE_FILE, GradingRun, read_state
 
 TABLE_WIDTH = 100  # columns of a terminal; wider tables wrap into blocks of cells
@@ -162,10 +163,10 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
                 continue
             found.extend((student, f"{path.stem}: {note}") for note in grading_notes(notebook))
             for cell in notebook.get("cells", []):
-                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "an ungraded cell")
+                cell_id = grade_id(cell) or "an ungraded cell"
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error" and output.get("ename") in limit_errors.SUMMARIES:
-                        found.append((student, f"{path.stem}: {grade_id}: {limit_errors.SUMMARIES[output['ename']]}"))
+                        found.append((student, f"{path.stem}: {cell_id}: {limit_errors.SUMMARIES[output['ename']]}"))
     return found
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from .course import get_assignment
+from .markers import grade_id, is_solution_cell
 from .release import clean_solution_source
 
 
@@ -90,8 +91,7 @@ def alternative_groups(alternatives: tuple[PlantedAlternative, ...]) -> list[lis
 
 def with_alternatives(nb: nbformat.NotebookNode, alternatives: list[PlantedAlternative]) -> nbformat.NotebookNode:
     for alternative in alternatives:
-        cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == alternative.unit
-                 and c.metadata.get("nbgrader", {}).get("solution")]
+        cells = [c for c in nb.cells if grade_id(c) == alternative.unit and is_solution_cell(c)]
         if len(cells) != 1:
             raise ValueError(f"planted alternative {alternative.name!r}: no solution cell {alternative.unit!r}")
         cells[0].source = alternative.source
@@ -124,7 +124,7 @@ def solution_notebook(course_root: Path, assignment: str, notebook: str) -> nbfo
 
 def with_bugs(nb: nbformat.NotebookNode, bugs: list[PlantedBug]) -> nbformat.NotebookNode:
     for bug in bugs:
-        cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == bug.unit]
+        cells = [c for c in nb.cells if grade_id(c) == bug.unit]
         if len(cells) != 1 or bug.old not in cells[0].source:
             raise ValueError(f"planted bug {bug.name!r} no longer applies to the {bug.unit} solution cell")
         cells[0].source = cells[0].source.replace(bug.old, bug.new, 1)
@@ -158,12 +158,10 @@ def solution_submission(course_root: Path, assignment: str, notebook: str, bugs:
     """
     submission = release_notebook(course_root, assignment, notebook)
     solved = solution_notebook(course_root, assignment, notebook)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = {grade_id(c): c.source for c in solved.cells if is_solution_cell(c)}
     for cell in submission.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
-            cell.source = answers[grade_id]
+        if is_solution_cell(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
     return with_bugs(submission, bugs)
 
 

@@ -23,6 +23,7 @@ from copydetect.utils import filter_code, get_token_coverage, highlight_overlap,
 
 from . import safe_files
 from .course import get_assignment
+from .markers import grade_id, is_solution_cell
 from .run import submitted_students
 
 NOISE_TOKENS = 10  # copydetect's k: the shortest shared run of (filtered) tokens that counts
@@ -55,10 +56,9 @@ def _cells(notebook: dict) -> dict[str, str]:
     """grade id -> source of each solution code cell of a notebook (as JSON)."""
     found = {}
     for cell in notebook.get("cells", []) if isinstance(notebook, dict) else []:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if cell.get("cell_type") == "code" and isinstance(meta, dict) and meta.get("solution") and meta.get("grade_id"):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and is_solution_cell(cell) and grade_id(cell):
             source = cell.get("source", "")
-            found[str(meta["grade_id"])] = "".join(source) if isinstance(source, list) else str(source)
+            found[grade_id(cell)] = "".join(source) if isinstance(source, list) else str(source)
     return found
 
 

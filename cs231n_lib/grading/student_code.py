@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .compare import CheckFailure
 from .course import LIBRARY_PACKAGE
+from .markers import grade_id, is_solution_cell, is_test_cell
 
 REFERENCE_PACKAGE = LIBRARY_PACKAGE
 
@@ -20,16 +21,6 @@ DYNAMIC_CALLS = {"getattr", "globals", "locals", "vars", "methodcaller", "attrge
 
 # Cells the grader appends to run hidden checks (see preprocessors.InjectHiddenChecks); never the student's.
 PROBE_CELL_KEY = "cs231n_probe"
-
-
-def is_test_cell(cell) -> bool:
-    """A graded code cell that is not the student's to write (nbgrader's "autograder tests" cell).
-
-    nbgrader.utils.is_grade/is_solution say the same, but importing nbgrader loads its server
-    extensions (~3 s), which release and the leak scan do not otherwise need.
-    """
-    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
 
 
 def is_probe_cell(cell) -> bool:
@@ -48,10 +39,9 @@ class StudentCode:
     def from_notebook(cls, notebook) -> StudentCode:
         cells, ids = [], []
         for cell in notebook.cells:
-            nbgrader = cell.get("metadata", {}).get("nbgrader", {})
             if cell.get("cell_type") == "code" and not is_test_cell(cell) and not is_probe_cell(cell):
                 cells.append(cell.get("source", ""))
-                ids.append(nbgrader.get("grade_id") if nbgrader.get("solution") else None)
+                ids.append(grade_id(cell) if is_solution_cell(cell) else None)
         return cls(tuple(cells), tuple(ids))
 
     def cells_affecting(self, unit: str) -> list[str]:

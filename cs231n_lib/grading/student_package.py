@@ -25,8 +25,7 @@ from .course import (
     package_data_of,
     units_graded_before,
 )
-from .markers import solution_regions
-from .student_code import is_test_cell
+from .markers import is_test_cell, solution_regions
 
 EXCLUDED_DIRECTORIES = {GRADING_PACKAGE, "__pycache__"}
 NOTEBOOK_UNITS_MODULE = "notebook_units"

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Unit, assignments
+from .markers import grade_id, is_solution_cell
 
 
 def unit_source(unit: Unit) -> str:
@@ -53,9 +54,9 @@ def sync(course_root: Path, check_only: bool = False, names: list[str] | None = 
                 continue
             notebook = nbformat.read(path, as_version=4)
             cells = {
-                cell.metadata.get("nbgrader", {}).get("grade_id"): cell
+                grade_id(cell): cell
                 for cell in notebook.cells
-                if cell.metadata.get("nbgrader", {}).get("solution")
+                if is_solution_cell(cell)
             }
             changed = False
             for unit in assignment.units:
@@ -80,6 +81,6 @@ def _defined_in_some_notebook(course_root: Path, assignment, unit: Unit) -> bool
         if not path.exists():
             continue
         notebook = nbformat.read(path, as_version=4)
-        if any(cell.metadata.get("nbgrader", {}).get("grade_id") == unit.name for cell in notebook.cells):
+        if any(grade_id(cell) == unit.name for cell in notebook.cells):
             return True
     return False

@@ -58,23 +58,34 @@ def _backward_of_own_forward(plan: Plan, rng: np.random.Generator, forward: str,
                               TOL)
 
 
+def _expect_forward_outputs(plan: Plan, rng: np.random.Generator, unit: str, mode: str, param_name: str, cases,
+                            draw_x, float32_shape: tuple[int, int], float32_param: dict) -> None:
+    """The unit's out for each (N, D, param) of cases, inputs left unchanged; then for float32 inputs.
+
+    draw_x(N, D) draws x. Float32 inputs are graded by value (the dtype of out is not part of the contract).
+    """
+    for N, D, param in cases:
+        x = draw_x(N, D)
+        gamma, beta = rng.normal(size=D), rng.normal(size=D)
+        label = f"{unit} (train) {param}" if mode else f"{unit} {param}"
+        out, _ = _forward(plan, unit, x, gamma, beta, param, label, keeping_inputs=True)
+        plan.expect_close(out, f"{unit} out {mode}for x of shape {(N, D)}, {param_name}={param}", TOL)
+    N, D = float32_shape
+    x32 = rng.uniform(0.5, 1.5, size=(N, D)).astype(np.float32)
+    gamma32, beta32 = (rng.uniform(0.5, 1.5, size=D).astype(np.float32) for _ in range(2))
+    out, _ = _forward(plan, unit, x32, gamma32, beta32, float32_param, f"{unit} float32")
+    plan.expect_close(out, f"{unit} out for float32 x of shape {float32_shape}", TOL32, by_value=True)
+
+
 # ----------------------------------------------------------------------------------------------
 # Batch normalization
 
 
 @hidden_check(unit="batchnorm_forward", static=(forbid_loops("batchnorm_forward"),))
 def batchnorm_forward_train(plan: Plan, rng: np.random.Generator) -> None:
-    for N, D, param in ((8, 5, {"mode": "train"}), (3, 7, {"mode": "train", "eps": 1e-2}), (2, 4, {"mode": "train"})):
-        x = 3 * rng.normal(size=(N, D)) - 2
-        gamma, beta = rng.normal(size=D), rng.normal(size=D)
-        out, _ = _forward(plan, "batchnorm_forward", x, gamma, beta, param, f"batchnorm_forward (train) {param}",
-                          keeping_inputs=True)
-        plan.expect_close(out, f"batchnorm_forward out in train mode for x of shape {(N, D)}, bn_param={param}", TOL)
-    # Float32 inputs, graded by value (the dtype of out is not part of the contract).
-    x32 = rng.uniform(0.5, 1.5, size=(6, 4)).astype(np.float32)
-    gamma32, beta32 = (rng.uniform(0.5, 1.5, size=4).astype(np.float32) for _ in range(2))
-    out, _ = _forward(plan, "batchnorm_forward", x32, gamma32, beta32, {"mode": "train"}, "batchnorm_forward float32")
-    plan.expect_close(out, "batchnorm_forward out for float32 x of shape (6, 4)", TOL32, by_value=True)
+    cases = ((8, 5, {"mode": "train"}), (3, 7, {"mode": "train", "eps": 1e-2}), (2, 4, {"mode": "train"}))
+    _expect_forward_outputs(plan, rng, "batchnorm_forward", "in train mode ", "bn_param", cases,
+                            lambda N, D: 3 * rng.normal(size=(N, D)) - 2, (6, 4), {"mode": "train"})
 
 
 @hidden_check(unit="batchnorm_forward")
@@ -122,16 +133,9 @@ def batchnorm_backward_alt(plan: Plan, rng: np.random.Generator) -> None:
 @hidden_check(unit="layernorm_forward", static=(forbid_loops("layernorm_forward"),))
 def layernorm_forward(plan: Plan, rng: np.random.Generator) -> None:
     # ln_param holds eps only (CS231n's contract): no "mode" key is passed.
-    for N, D, param in ((5, 8, {}), (1, 6, {}), (4, 3, {"eps": 1e-2}), (3, 5, {})):
-        x = 2 * rng.normal(size=(N, D)) + rng.normal(size=(N, 1))
-        gamma, beta = rng.normal(size=D), rng.normal(size=D)
-        out, _ = _forward(plan, "layernorm_forward", x, gamma, beta, param, f"layernorm_forward {param}",
-                          keeping_inputs=True)
-        plan.expect_close(out, f"layernorm_forward out for x of shape {(N, D)}, ln_param={param}", TOL)
-    x32 = rng.uniform(0.5, 1.5, size=(4, 6)).astype(np.float32)
-    gamma32, beta32 = (rng.uniform(0.5, 1.5, size=6).astype(np.float32) for _ in range(2))
-    out, _ = _forward(plan, "layernorm_forward", x32, gamma32, beta32, {}, "layernorm_forward float32")
-    plan.expect_close(out, "layernorm_forward out for float32 x of shape (4, 6)", TOL32, by_value=True)
+    cases = ((5, 8, {}), (1, 6, {}), (4, 3, {"eps": 1e-2}), (3, 5, {}))
+    _expect_forward_outputs(plan, rng, "layernorm_forward", "", "ln_param", cases,
+                            lambda N, D: 2 * rng.normal(size=(N, D)) + rng.normal(size=(N, 1)), (4, 6), {})
 
 
 @hidden_check(unit="layernorm_backward", static=(forbid_loops("layernorm_backward"),))
