@@ -101,17 +101,19 @@ def check_cells(assignment_name: str, course_root: Path = REPO_ROOT) -> dict[str
     return cells
 
 
+def assignments_before(assignment_name: str) -> tuple[Assignment, ...]:
+    """The assignments released before this one, in RELEASE_ORDER."""
+    return assignments()[: assignments().index(get_assignment(assignment_name))]
+
+
 def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:
     """(module, unit name) of every unit graded in an earlier assignment: these ship solved."""
-    names = [a.name for a in assignments()]
-    earlier = assignments()[: names.index(assignment_name)]
-    return {(unit.module, unit.name) for assignment in earlier for unit in assignment.units}
+    return {(unit.module, unit.name) for assignment in assignments_before(assignment_name) for unit in assignment.units}
 
 
 def package_data_of(assignment_name: str) -> tuple[str, ...]:
     """The data files the assignment's student package ships: its own and those of earlier assignments."""
-    names = [a.name for a in assignments()]
-    shipped = assignments()[: names.index(assignment_name) + 1]
+    shipped = (*assignments_before(assignment_name), get_assignment(assignment_name))
     return tuple(path for assignment in shipped for path in assignment.package_data)
 
 
