@@ -1,9 +1,10 @@
 """The network_visualization assignment: input gradients, saliency maps, fooling images, FGSM, class visualization.
 
-Every check runs on small ThreeLayerConvNets whose weights the plan sets (float64, He-scaled normal
-weights drawn from the check's generator), never on the pretrained model, so the checks do not depend
-on the shipped .npz. The model class is the student package's ThreeLayerConvNet (graded in convnet,
-shipped solved); the reference side uses the library's.
+Every check runs on small ThreeLayerConvNets (fc_input_gradient's on small FullyConnectedNets) whose
+weights the plan sets (float64, He-scaled normal weights drawn from the check's generator), never on the
+pretrained models, so the checks do not depend on the shipped .npz files. The model classes are the
+student package's ThreeLayerConvNet and FullyConnectedNet (graded in convnet and two_layer_net, shipped
+solved); the reference side uses the library's.
 
 One backward pass (input_gradient, saliency, one FGSM or class visualization step) is well conditioned
 and compared with the reference at 1e-7 (TOL). Loops of steps (fooling images, 30 class visualization
@@ -69,6 +70,36 @@ def _model(plan: Plan, params: dict, input_dim) -> tuple[StepRef, str]:
     return model, name
 
 
+# (N, input_dim, hidden_dims, num_classes) of fc_input_gradient's FullyConnectedNets: a batch of one with
+# a non-square input, no hidden layer (a linear classifier), one input channel, three hidden layers.
+FC_CASES = (
+    (3, (3, 4, 4), (10, 7), 5),
+    (1, (3, 5, 7), (8,), 4),
+    (2, (1, 6, 6), (), 3),
+    (4, (2, 3, 5), (6, 5, 4), 6),
+)
+
+
+def _fc_params(rng: np.random.Generator, input_dim, hidden_dims, num_classes) -> dict:
+    dims = [int(np.prod(input_dim)), *hidden_dims, num_classes]
+    params = {}
+    for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:], strict=True), start=1):
+        params[f"W{i}"] = rng.normal(size=(fan_in, fan_out)) * np.sqrt(2 / fan_in)
+        params[f"b{i}"] = 0.1 * rng.normal(size=fan_out)
+    return params
+
+
+def _fc_model(plan: Plan, params: dict, input_dim, hidden_dims, num_classes) -> tuple[StepRef, str]:
+    """A float64 FullyConnectedNet in the kernel whose params are params; returns it and its description."""
+    D = int(np.prod(input_dim))
+    name = f"a FullyConnectedNet(hidden_dims={list(hidden_dims)}, input_dim={D}, num_classes={num_classes})"
+    model = run(plan, name, "FullyConnectedNet", list(hidden_dims), input_dim=D, num_classes=num_classes,
+                dtype="float64")
+    for key, value in params.items():
+        plan.call(f"{model}.params.__setitem__", key, value)
+    return model, name
+
+
 def _reference_model(params: dict) -> ReferenceConvNet:
     """The grader's own copy of a check's model (the library's ThreeLayerConvNet), to judge outcomes."""
     model = ReferenceConvNet.__new__(ReferenceConvNet)
@@ -115,6 +146,18 @@ def input_gradient(plan: Plan, rng: np.random.Generator) -> None:
         X, dscores = plan.hold(rng.normal(size=(N, *input_dim))), plan.hold(rng.normal(size=(N, num_classes)))
         name = f"input_gradient for X of shape {(N, *input_dim)} on {net}"
         plan.expect_close(run(plan, name, "input_gradient", X, model, dscores), f"{name}: dX", TOL)
+        _expect_unchanged(plan, model, [(X, "X"), (dscores, "dscores")], name)
+
+
+@hidden_check(unit="fc_input_gradient")
+def fc_input_gradient(plan: Plan, rng: np.random.Generator) -> None:
+    # A loop over the layers is expected (the depth is the model's), so no loop ban.
+    for N, input_dim, hidden_dims, num_classes in FC_CASES:
+        params = _fc_params(rng, input_dim, hidden_dims, num_classes)
+        model, net = _fc_model(plan, params, input_dim, hidden_dims, num_classes)
+        X, dscores = plan.hold(rng.normal(size=(N, *input_dim))), plan.hold(rng.normal(size=(N, num_classes)))
+        name = f"fc_input_gradient for X of shape {(N, *input_dim)} on {net}"
+        plan.expect_close(run(plan, name, "fc_input_gradient", X, model, dscores), f"{name}: dX", TOL)
         _expect_unchanged(plan, model, [(X, "X"), (dscores, "dscores")], name)
 
 
@@ -285,6 +328,12 @@ PLANTED_BUGS = (
         "updates the model's weights (W1 is model.params['W1']), as a training step would",
     ),
     planted_bug(
+        "fc_input_gradient_without_relu_mask", "fc_input_gradient",
+        "        dX, _, _ = affine_relu_backward(dX, cache)\n",
+        "        dX, _, _ = affine_backward(dX, cache[0])  # the ReLU's backward forgotten\n",
+        {"test_fc_input_gradient"}, "backpropagates through the affine layers only, without the ReLUs' masks",
+    ),
+    planted_bug(
         "saliency_of_the_loss", "compute_saliency_maps",
         "    dscores[np.arange(X.shape[0]), y] = 1  # d(sum_i scores[i, y[i]]) / dscores\n",
         "    scores = model.loss(X)\n"
@@ -330,6 +379,7 @@ ASSIGNMENT = Assignment(
     notebooks=("network_visualization",),
     units=(
         Unit("input_gradient", "network_visualization"),
+        Unit("fc_input_gradient", "network_visualization"),
         Unit("compute_saliency_maps", "network_visualization"),
         Unit("make_fooling_image", "network_visualization"),
         Unit("fgsm", "network_visualization"),
@@ -339,5 +389,5 @@ ASSIGNMENT = Assignment(
     planted_alternatives=ALTERNATIVES,
     demo_bugs=("saliency_signed", "fooling_step_unnormalized", "fgsm_descends_the_loss"),
     checks=checks_defined_in(globals()),
-    package_data=("data/network_visualization_convnet.npz",),
+    package_data=("data/network_visualization_convnet.npz", "data/network_visualization_fc_net.npz"),
 )

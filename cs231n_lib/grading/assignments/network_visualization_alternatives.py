@@ -48,6 +48,39 @@ def input_gradient(X, model, dscores):
     dX = conv_relu_pool_backward(dpooled, conv_cache)[0]
     return dX
 ''', "the affine and ReLU layers as matrix products and a mask"),
+    # ------------------------------------------------------------------------------------------ FC input gradient
+    planted_alternative("fc_input_gradient_matrices", "fc_input_gradient", '''
+def fc_input_gradient(X, model, dscores):
+    """Matrix products and ReLU masks, the images flattened by hand."""
+    L = model.num_layers
+    h = X.reshape(X.shape[0], -1)
+    masks = []
+    for i in range(1, L):
+        a = h @ model.params[f"W{i}"] + model.params[f"b{i}"]
+        masks.append(a > 0)
+        h = np.maximum(a, 0)
+    d = dscores @ model.params[f"W{L}"].T
+    for i in range(L - 1, 0, -1):
+        d = (d * masks[i - 1]) @ model.params[f"W{i}"].T
+    dX = d.reshape(X.shape)
+    return dX
+''', "the layers as matrix products and masks, a loop counting down"),
+    planted_alternative("fc_input_gradient_recursive", "fc_input_gradient", '''
+from cs231n.layers import relu_backward, relu_forward
+
+
+def fc_input_gradient(X, model, dscores):
+    """Recursion over the layers: each layer's backward runs after the rest of the net's."""
+    def through(x, i):
+        fc_out, fc_cache = affine_forward(x, model.params["W%d" % i], model.params["b%d" % i])
+        if i == model.num_layers:
+            return affine_backward(dscores, fc_cache)[0]
+        hidden, relu_cache = relu_forward(fc_out)
+        return affine_backward(relu_backward(through(hidden, i + 1), relu_cache), fc_cache)[0]
+
+    dX = through(X, 1)
+    return dX
+''', "a recursive function, affine and ReLU layers one by one"),
     # ------------------------------------------------------------------------------------------ saliency
     planted_alternative("saliency_eye_rows", "compute_saliency_maps", '''
 def compute_saliency_maps(X, y, model):

@@ -1,8 +1,9 @@
 """Visualizing and understanding a trained ConvNet: saliency maps, fooling images, FGSM, class visualization.
 
 Everything here runs on the course's own ThreeLayerConvNet (conv - relu - 2x2 max pool - affine - relu -
-affine), in numpy. The graded units compute gradients of class scores with respect to the input image;
-the model's weights never change. The helpers (loading the pretrained model, jitter, blur, the class
+affine), and for comparison on its FullyConnectedNet (affine - relu stacks), in numpy. The graded units
+compute gradients of class scores with respect to the input image; the model's weights never change.
+The helpers (loading the pretrained models and the data they were trained on, jitter, blur, the class
 visualization loop) are given code.
 """
 
@@ -11,10 +12,26 @@ import os
 import numpy as np
 
 from .classifiers.cnn import ThreeLayerConvNet
+from .classifiers.fc_net import FullyConnectedNet
+from .data import CLASSES, EMBEDDED_CLASSES, find_CIFAR10, load_CIFAR_batch, load_embedded_CIFAR10
 from .layer_utils import affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward
 from .layers import affine_backward, affine_forward
 
 PRETRAINED_FILE = "network_visualization_convnet.npz"
+PRETRAINED_FC_FILE = "network_visualization_fc_net.npz"
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+def pretrained_file(model="convnet", dataset="embedded"):
+    """File name of a pretrained model: model is "convnet" or "fc_net", dataset "embedded" or "cifar10".
+
+    Only the embedded data set's files ship; the CIFAR-10 ones are written by the staff's training script
+    where CIFAR-10 is on disk (python -m cs231n_lib.grading.pretrained --dataset cifar10).
+    """
+    if model not in ("convnet", "fc_net") or dataset not in ("embedded", "cifar10"):
+        raise ValueError(f"no pretrained model {model!r} on {dataset!r}")
+    name = PRETRAINED_FILE if model == "convnet" else PRETRAINED_FC_FILE
+    return name if dataset == "embedded" else name.replace(".npz", "_cifar10.npz")
 
 
 def input_gradient(X, model, dscores):
@@ -34,6 +51,25 @@ def input_gradient(X, model, dscores):
     - dX: gradient with respect to X, of shape (N, C, H, W)
     """
     raise NotImplementedError("input_gradient is written in a later assignment (network_visualization)")
+
+
+def fc_input_gradient(X, model, dscores):
+    """Gradient of sum(scores * dscores) with respect to the input images, through a FullyConnectedNet.
+
+    The same as input_gradient, for a FullyConnectedNet without normalization or dropout: L - 1 layers
+    of affine - relu, then an affine layer, with L = model.num_layers (L = 1 is a linear classifier).
+    The images are flattened by the first affine layer, so the gradient comes back in their shape.
+
+    Inputs:
+    - X: input images, of shape (N, C, H, W), with C * H * W the net's input_dim
+    - model: a FullyConnectedNet with normalization=None and no dropout; its parameters are
+      model.params["W1"], model.params["b1"], ..., model.params[f"W{L}"], model.params[f"b{L}"]
+    - dscores: upstream gradient of the scores, of shape (N, num_classes)
+
+    Returns:
+    - dX: gradient with respect to X, of shape (N, C, H, W)
+    """
+    raise NotImplementedError("fc_input_gradient is written in a later assignment (network_visualization)")
 
 
 def compute_saliency_maps(X, y, model):
@@ -118,28 +154,82 @@ def class_visualization_update(img, target_y, model, l2_reg, learning_rate):
 
 
 def load_pretrained_model(path=None):
-    """The course's pretrained ThreeLayerConvNet (float64) and the mean image it was trained with.
+    """A pretrained model of the course (float64) and the mean image it was trained with.
 
     Inputs:
-    - path: the .npz file; None looks for network_visualization_convnet.npz next to this module
+    - path: the .npz file; None is network_visualization_convnet.npz in this package's data folder.
+      A file of a ThreeLayerConvNet (4-D W1) gives a ThreeLayerConvNet, any other a FullyConnectedNet.
 
     Returns a tuple of:
-    - model: a ThreeLayerConvNet whose params are the stored weights, as float64
+    - model: a ThreeLayerConvNet or FullyConnectedNet whose params are the stored weights, as float64
     - mean_image: of shape (C, H, W), subtracted from images before the model sees them
     - info: dict of what the file records about its training (e.g. 'val_acc', 'test_acc')
     """
     if path is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", PRETRAINED_FILE)
+        path = os.path.join(DATA_DIR, PRETRAINED_FILE)
     with np.load(path) as stored:
-        params = {k: stored[k].astype(np.float64) for k in ("W1", "b1", "W2", "b2", "W3", "b3")}
+        names = sorted((k for k in stored.files if k[0] in "Wb" and k[1:].isdigit()), key=lambda k: int(k[1:]))
+        params = {k: stored[k].astype(np.float64) for k in names}
         mean_image = stored["mean_image"].astype(np.float64)
         info = {k.removeprefix("info_"): stored[k].item() for k in stored.files if k.startswith("info_")}
-    F, C, HH, _ = params["W1"].shape
-    model = ThreeLayerConvNet(input_dim=mean_image.shape, num_filters=F, filter_size=HH,
-                              hidden_dim=params["W2"].shape[1], num_classes=params["W3"].shape[1],
-                              dtype=np.float64)
+    if params["W1"].ndim == 4:
+        F, C, HH, _ = params["W1"].shape
+        model = ThreeLayerConvNet(input_dim=mean_image.shape, num_filters=F, filter_size=HH,
+                                  hidden_dim=params["W2"].shape[1], num_classes=params["W3"].shape[1],
+                                  dtype=np.float64)
+    else:
+        L = len(names) // 2
+        model = FullyConnectedNet([params[f"W{i}"].shape[1] for i in range(1, L)], input_dim=mean_image.size,
+                                  num_classes=params[f"W{L}"].shape[1], dtype=np.float64)
     model.params = params
     return model, mean_image, info
+
+
+def load_visualization_data(cifar10_dir=None, model_dir=None, num_test=500):
+    """The notebook's two pretrained models and the test images they are shown: CIFAR-10's when it can.
+
+    The CIFAR-10 versions are used when CIFAR-10 is on disk (find_CIFAR10(cifar10_dir)) and both of
+    their model files are in model_dir; otherwise the embedded data set's, which always ship.
+
+    Inputs:
+    - cifar10_dir: where to look for cifar-10-batches-py; None searches as find_CIFAR10 does
+    - model_dir: folder of the model files; None is this package's data folder
+    - num_test: number of test images (the first ones of the test set)
+
+    Returns a dict with:
+    - "convnet", "fc_net": the ThreeLayerConvNet and the FullyConnectedNet (float64)
+    - "convnet_info", "fc_net_info": what their files record about their training
+    - "mean_image": of shape (3, 32, 32), the mean training image both models subtract
+    - "X_test": test images minus the mean image, channels first, (num_test, 3, 32, 32); "y_test": labels
+    - "classes": the ten class names; "dataset": "cifar10" or "embedded"
+    - "message": one line saying which data and models these are
+    """
+    model_dir = DATA_DIR if model_dir is None else os.fspath(model_dir)
+    cifar10 = find_CIFAR10(cifar10_dir)
+    missing = [name for name in (pretrained_file("convnet", "cifar10"), pretrained_file("fc_net", "cifar10"))
+               if not os.path.isfile(os.path.join(model_dir, name))]
+    dataset = "cifar10" if cifar10 is not None and not missing else "embedded"
+    def load(kind):
+        return load_pretrained_model(os.path.join(model_dir, pretrained_file(kind, dataset)))
+
+    (convnet, mean_image, convnet_info), (fc_net, fc_mean_image, fc_net_info) = load("convnet"), load("fc_net")
+    if not np.array_equal(mean_image, fc_mean_image):
+        raise ValueError(f"the two {dataset} models were trained with different mean images")
+    if dataset == "cifar10":
+        X_raw, y_test = load_CIFAR_batch(os.path.join(cifar10, "test_batch"))
+        X_raw, y_test, classes = X_raw[:num_test], y_test[:num_test], CLASSES
+        message = f"CIFAR-10 from {cifar10}, with the models trained on it (in {model_dir})"
+    else:
+        _, _, X_raw, y_test = load_embedded_CIFAR10(num_training=0, num_test=num_test)
+        classes = EMBEDDED_CLASSES
+        if cifar10 is None:
+            message = "the embedded data set and its models (no CIFAR-10 on disk)"
+        else:
+            message = (f"the embedded data set and its models: CIFAR-10 is at {cifar10} but {', '.join(missing)} "
+                       f"not in {model_dir} (the staff's training script writes them)")
+    return {"convnet": convnet, "fc_net": fc_net, "convnet_info": convnet_info, "fc_net_info": fc_net_info,
+            "mean_image": mean_image, "X_test": X_raw.transpose(0, 3, 1, 2) - mean_image, "y_test": y_test,
+            "classes": classes, "dataset": dataset, "message": message}
 
 
 def jitter(img, ox, oy):
