@@ -57,8 +57,9 @@ def forward_by(path: str):
     return forward
 
 
-def sgemm_rows(repeats: int) -> list[tuple[str, float]]:
-    """(what, GFLOP/s) of OpenBLAS sgemm: a square product, and the Winograd path's products on the 3x3 case."""
+def sgemm_rows(torch, repeats: int) -> list[tuple[str, float]]:
+    """(what, GFLOP/s) of numpy's sgemm: a square product and the products of the 3x3 case's paths; then
+    torch's own float32 product (its BLAS) on the square one, for scale."""
     rng = np.random.default_rng(5)
 
     def throughput(a, b, products=1):
@@ -73,29 +74,22 @@ def sgemm_rows(repeats: int) -> list[tuple[str, float]]:
             ("sgemm im2col forward, (64, 576) @ (576, 16384)", throughput(w_rows, cols)),
             ("sgemm F(4x4) forward, 36 x (64, 64) @ (64, 1024)", throughput(U, V, 36)),
             ("sgemm F(4x4) dw, 36 x (64, 1024) @ (1024, 64)", throughput(V, V.transpose(0, 2, 1), 36)),
-            ("sgemm F(2x2) forward, 16 x (64, 64) @ (64, 4096)", throughput(U2, V2, 16))]
+            ("sgemm F(2x2) forward, 16 x (64, 64) @ (64, 4096)", throughput(U2, V2, 16)),
+            ("torch.mm float32 1024 x 1024 x 1024", 2 * 1024 ** 3 / best_time(
+                lambda: torch.mm(*torch.from_numpy(square)), repeats) / 1e9)]
 
 
-def conv_row(torch, dtype, case, repeats: int, path: str = "default") -> tuple[str, float, float, float]:
-    """(what, numpy seconds, torch seconds, largest gradient difference relative to the gradient's size)."""
+def conv_rows(torch, dtype, case, repeats: int, paths=("default",)) -> list[tuple[str, float, float, float]]:
+    """One row per path: (what, numpy seconds, torch seconds, largest gradient difference from torch's relative
+    to the gradient's size). The paths and torch take turns in one timing loop, so every row has the same
+    torch time and the rows' ratios are of one run."""
     from cs231n_lib.fast_layers import conv_backward_fast
 
-    conv_forward_fast = forward_by(path)
     name, x_shape, w_shape, conv_param = case
     rng = np.random.default_rng(0)
     x, w = rng.normal(size=x_shape).astype(dtype), rng.normal(size=w_shape).astype(dtype)
     b = rng.normal(size=w_shape[0]).astype(dtype)
-    out, cache = conv_forward_fast(x, w, b, conv_param)
-    dout = rng.normal(size=out.shape).astype(dtype)
-    if path == "default" and isinstance(cache[4], tuple):
-        path = f"winograd F({cache[4][0]}x{cache[4][0]})"  # the path conv_forward_fast took
-
-    def numpy_step():
-        _, cache = conv_forward_fast(x, w, b, conv_param)
-        return conv_backward_fast(dout, cache)
-
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    doutt = torch.tensor(dout)
 
     def torch_step():
         for tensor in (xt, wt, bt):
@@ -103,12 +97,25 @@ def conv_row(torch, dtype, case, repeats: int, path: str = "default") -> tuple[s
         out = torch.nn.functional.conv2d(xt, wt, bt, stride=conv_param["stride"], padding=conv_param["pad"])
         out.backward(doutt)
 
+    def numpy_step(forward):
+        return lambda: conv_backward_fast(dout, forward(x, w, b, conv_param)[1])
+
+    names, steps = [], []
+    for path in paths:
+        out, cache = forward_by(path)(x, w, b, conv_param)
+        label = path
+        if path == "default":  # name the path conv_forward_fast took
+            label = f"winograd F({cache[4][0]}x{cache[4][0]})" if isinstance(cache[4], tuple) else ""
+        names.append(f"conv fwd+bwd, {name}" + (f", {label}" if label else ""))
+        steps.append(numpy_step(forward_by(path)))
+    dout = rng.normal(size=out.shape).astype(dtype)
+    doutt = torch.tensor(dout)
     torch_step()
-    gradients = numpy_step()
-    error = max(float(np.max(np.abs(g - t.grad.numpy())) / np.max(np.abs(g))) for g, t in
-                zip(gradients, (xt, wt, bt), strict=True))
-    what = f"conv fwd+bwd, {name}" + ("" if path == "default" else f", {path}")
-    return what, *best_times_interleaved([numpy_step, torch_step], repeats), error
+    errors = [max(float(np.max(np.abs(g - t.grad.numpy())) / np.max(np.abs(g)))
+                  for g, t in zip(step(), (xt, wt, bt), strict=True)) for step in steps]
+    *numpy_seconds, torch_seconds = best_times_interleaved([*steps, torch_step], repeats)
+    return [(what, seconds, torch_seconds, error)
+            for what, seconds, error in zip(names, numpy_seconds, errors, strict=True)]
 
 
 def pool_row(torch, dtype, repeats: int) -> tuple[str, float, float, float]:
@@ -187,14 +194,14 @@ def main() -> None:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
               f"mkldnn {'on' if torch.backends.mkldnn.is_available() else 'off'}")
         print()
-        for what, gflops in sgemm_rows(args.repeats):
+        for what, gflops in sgemm_rows(torch, args.repeats):
             print(f"{what:60s} {gflops:6.1f} GFLOP/s")
         print(f"\n{'':60s} {'dtype':>8s} {'numpy ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'max rel diff':>13s}")
         for dtype in (np.float64, np.float32):
-            rows = [conv_row(torch, dtype, case, args.repeats) for case in CONV_CASES]
-            if dtype == np.float32:  # the 3x3 layer by the other paths, for comparison
-                rows += [conv_row(torch, dtype, CONV_CASES[1], args.repeats, path)
-                         for path in ("winograd F(2x2)", "im2col")]
+            rows = conv_rows(torch, dtype, CONV_CASES[0], args.repeats)
+            # In float32, the 3x3 layer also by the other paths, for comparison in the same timing loop.
+            paths = ("default", "winograd F(2x2)", "im2col") if dtype == np.float32 else ("default",)
+            rows += conv_rows(torch, dtype, CONV_CASES[1], args.repeats, paths)
             for what, numpy_seconds, torch_seconds, error in [*rows, pool_row(torch, dtype, args.repeats)]:
                 print(f"{what:60s} {np.dtype(dtype).name:>8s} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
                       f"{numpy_seconds / torch_seconds:6.2f} {error:13.1e}")

@@ -102,6 +102,17 @@ def _tiles(a, m, alpha, TH, TW):
                                            (sh, sw, sc, m * sh, m * sw, sn), writeable=False)
 
 
+def _both_axes(L, a):
+    """L t L^T for every t = a[:, :, k]: a (q, q, K) -> (p, p, K), L (p, q); two BLAS products, rows then columns.
+
+    (One product with the Kronecker product of L with itself would do it too, but spends most of its
+    multiplications on zeros: this is 1.3-1.4x faster.)
+    """
+    p, q = L.shape
+    rows = (L @ a.reshape(q, -1)).reshape(p, q, -1)  # (p, q, K): L t
+    return np.matmul(L, rows)  # (p, p, K): (L t) L^T, p products (p, q) @ (q, K)
+
+
 def _to_last_axis(a):
     """(N, C, H, W) -> C-contiguous (C, H, W, N), in two cheap steps (one long-strided transpose is ~3x slower)."""
     by_channel = np.ascontiguousarray(a.transpose(1, 0, 2, 3))  # (C, N, H, W): whole blocks of H * W
@@ -114,8 +125,8 @@ def _conv_forward_winograd(x, w, b, conv_param, m=None):
     Inputs and output as conv_forward_fast (m, the output tile size, 2 or 4, defaults to _WINOGRAD_M).
     Internally the images are laid out (C, H, W, N), so that every copy moves runs of N values. The
     output grid is rounded up to whole m x m tiles (the input padded with zeros below and to the
-    right to match) and cropped back. Each transform of the tiles is one BLAS product with the
-    Kronecker product of its matrix with itself, on all tiles at once.
+    right to match) and cropped back. Each transform of the tiles is two BLAS products (_both_axes),
+    on all tiles at once.
 
     Returns a tuple of:
     - out: of shape (N, F, H', W'), H' = H + 2 * pad - 2, W' = W + 2 * pad - 2; C-contiguous
@@ -136,12 +147,12 @@ def _conv_forward_winograd(x, w, b, conv_param, m=None):
 
     x_pad = np.zeros((C, m * TH + 2, m * TW + 2, N), dtype=x.dtype)  # covers every tile's window
     x_pad[:, pad:pad + H, pad:pad + W] = _to_last_axis(x)
-    d = np.ascontiguousarray(_tiles(x_pad, m, alpha, TH, TW)).reshape(alpha * alpha, C * T)
-    V = (np.kron(BT, BT).astype(x.dtype) @ d).reshape(alpha * alpha, C, T)  # B^T d B of every tile
+    d = np.ascontiguousarray(_tiles(x_pad, m, alpha, TH, TW)).reshape(alpha, alpha, C * T)
+    V = _both_axes(BT.astype(x.dtype), d).reshape(alpha * alpha, C, T)  # B^T d B of every tile
     U = (np.kron(G, G).astype(x.dtype) @ w.reshape(F * C, 9).T).reshape(alpha * alpha, F, C)  # G g G^T
 
     M = np.matmul(U, V)  # (alpha**2, F, T): alpha**2 BLAS products (F, C) @ (C, T)
-    Y = np.kron(AT, AT).astype(x.dtype) @ M.reshape(alpha * alpha, F * T)  # A^T M A: (m * m, F * T)
+    Y = _both_axes(AT.astype(x.dtype), M.reshape(alpha, alpha, F * T))  # A^T M A: (m, m, F * T)
     Y = Y.reshape(m, m, F, TH, TW, N).transpose(2, 3, 0, 4, 1, 5)  # (F, TH, m, TW, m, N) view
     Y = np.ascontiguousarray(Y).reshape(F, m * TH, m * TW, N)[:, :H_out, :W_out]  # (F, H', W', N)
     out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
@@ -172,20 +183,28 @@ def _conv_backward_winograd(dout, cache):
     db = dout.sum(axis=(0, 2, 3), dtype=dtype)
     grid = np.zeros((F, m * TH, m * TW, N), dtype=dtype)
     grid[:, :H_out, :W_out] = _to_last_axis(dout)
-    dY = np.ascontiguousarray(_tiles(grid, m, m, TH, TW)).reshape(m * m, F * T)  # output tiles, m x m
-    dM = (np.kron(AT, AT).T.astype(dtype) @ dY).reshape(alpha * alpha, F, T)  # A dY A^T
+    dY = np.ascontiguousarray(_tiles(grid, m, m, TH, TW)).reshape(m, m, F * T)  # output tiles, m x m
+    dM = _both_axes(AT.T.astype(dtype), dY).reshape(alpha * alpha, F, T)  # A dY A^T
 
     dU = np.matmul(dM, V.transpose(0, 2, 1))  # (alpha**2, F, C): (F, T) @ (T, C), alpha**2 times
     dw = (np.kron(G, G).T.astype(dtype) @ dU.reshape(alpha * alpha, F * C)).T.reshape(F, C, 3, 3)  # G^T dU G
     dV = np.matmul(U.transpose(0, 2, 1), dM)  # (alpha**2, C, T): (C, F) @ (F, T), alpha**2 times
-    dd = (np.kron(BT, BT).T.astype(dtype) @ dV.reshape(alpha * alpha, C * T))  # B dV B^T
+    dd = _both_axes(BT.T.astype(dtype), dV.reshape(alpha, alpha, C * T))  # B dV B^T
     dd = dd.reshape(alpha, alpha, C, TH, TW, N)
 
     # Each tile's gradient adds back into the window it came from; neighbouring windows overlap by 2.
-    dx_pad = np.zeros((C, m * TH + 2, m * TW + 2, N), dtype=dtype)
+    # The tiles' first m rows and columns (r, s < m) do not overlap and cover all but the last 2 rows
+    # and columns: they are copied, the rest added.
+    dx_pad = np.empty((C, m * TH + 2, m * TW + 2, N), dtype=dtype)
+    dx_pad[:, m * TH:] = 0
+    dx_pad[:, :, m * TW:] = 0
     for r in range(alpha):
         for s in range(alpha):
-            dx_pad[:, r:r + m * TH:m, s:s + m * TW:m] += dd[r, s]
+            window = dx_pad[:, r:r + m * TH:m, s:s + m * TW:m]
+            if r < m and s < m:
+                window[...] = dd[r, s]
+            else:
+                window += dd[r, s]
     dx = dx_pad[:, pad:pad + H, pad:pad + W]  # (C, H, W, N)
     dx = np.ascontiguousarray(np.ascontiguousarray(dx.transpose(0, 3, 1, 2)).transpose(1, 0, 2, 3))
     return dx, np.ascontiguousarray(dw), db
