@@ -1,4 +1,4 @@
-"""Fast convolution and max pooling in pure numpy: strided views and one matrix product (no Cython).
+"""Fast convolution and max pooling in pure numpy: strided views and BLAS matrix products (no Cython).
 
 Given code: the notebook times these against your naive layers, and the
 ThreeLayerConvNet trains with them. They take the same arguments as the
