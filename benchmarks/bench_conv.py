@@ -9,10 +9,17 @@ torch.nn.functional.conv2d + autograd on CS231n's sizes, float64 and float32:
 then 2x2 max pooling (fast numpy vs torch max_pool2d), and the naive layers vs
 the fast ones (the naive times are measured on a few examples and scaled).
 
+In float32 the 3x3 layer takes fast_layers' Winograd F(4x4, 3x3) path; two more rows time the
+same layer by F(2x2, 3x3) and by im2col (the path before Winograd), in the same run. The first
+lines give OpenBLAS's own sgemm throughput here (one square product, and the products of the
+Winograd path's shapes): the limit for any numpy convolution built on BLAS.
+
 Both libraries get the same number of threads (--threads, default 1): numpy's
 BLAS through threadpoolctl, torch through torch.set_num_threads. Times are
-the best of --repeats runs. Ratio = numpy time / torch time (lower is better;
-the targets are <= 1.0 in float64 and <= 1.5 in float32 for convolution).
+the best of --repeats runs, numpy's and torch's taking turns (so that both meet
+the same spells of load on a shared machine). Ratio = numpy time / torch time
+(lower is better; the targets are <= 1.0 in float64 and <= 1.5 in float32 for
+convolution).
 
 Run: .venv/bin/python benchmarks/bench_conv.py [--threads 1] [--repeats 7]
 (needs torch, the benchmark-only dependency: pip install torch==2.13.0)
@@ -24,6 +31,7 @@ import argparse
 
 import numpy as np
 from timing import best_time_after_warm_up as best_time
+from timing import best_times_interleaved
 
 CONV_CASES = (
     ("7x7 first layer", (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}),
@@ -32,25 +40,56 @@ CONV_CASES = (
 POOL_CASE = ((50, 32, 32, 32), {"pool_height": 2, "pool_width": 2, "stride": 2})
 
 
+def forward_by(path: str):
+    """conv_forward_fast as it is ("default"), or forced onto one path: "winograd F(2x2)" or "im2col"."""
+    from cs231n_lib import fast_layers
+
+    def forward(x, w, b, conv_param):
+        if path == "winograd F(2x2)":
+            return fast_layers._conv_forward_winograd(x, w, b, conv_param, m=2)
+        if path == "im2col":
+            uses_winograd, fast_layers._uses_winograd = fast_layers._uses_winograd, lambda *args: False
+            try:
+                return fast_layers.conv_forward_fast(x, w, b, conv_param)
+            finally:
+                fast_layers._uses_winograd = uses_winograd
+        return fast_layers.conv_forward_fast(x, w, b, conv_param)
+    return forward
 
 
-def conv_row(torch, dtype, case, repeats: int) -> tuple[str, float, float, float]:
-    """(what, numpy seconds, torch seconds, largest gradient difference relative to the gradient's size)."""
-    from cs231n_lib.fast_layers import conv_backward_fast, conv_forward_fast
+def sgemm_rows(torch, repeats: int) -> list[tuple[str, float]]:
+    """(what, GFLOP/s) of numpy's sgemm: a square product and the products of the 3x3 case's paths; then
+    torch's own float32 product (its BLAS) on the square one, for scale."""
+    rng = np.random.default_rng(5)
+
+    def throughput(a, b, products=1):
+        flop = 2 * products * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        return flop / best_time(lambda: np.matmul(a, b), repeats) / 1e9
+
+    square = rng.normal(size=(2, 1024, 1024)).astype(np.float32)
+    U, V = rng.normal(size=(36, 64, 64)).astype(np.float32), rng.normal(size=(36, 64, 1024)).astype(np.float32)
+    U2, V2 = rng.normal(size=(16, 64, 64)).astype(np.float32), rng.normal(size=(16, 64, 4096)).astype(np.float32)
+    w_rows, cols = rng.normal(size=(64, 576)).astype(np.float32), rng.normal(size=(576, 16384)).astype(np.float32)
+    return [("sgemm 1024 x 1024 x 1024", throughput(square[0], square[1])),
+            ("sgemm im2col forward, (64, 576) @ (576, 16384)", throughput(w_rows, cols)),
+            ("sgemm F(4x4) forward, 36 x (64, 64) @ (64, 1024)", throughput(U, V, 36)),
+            ("sgemm F(4x4) dw, 36 x (64, 1024) @ (1024, 64)", throughput(V, V.transpose(0, 2, 1), 36)),
+            ("sgemm F(2x2) forward, 16 x (64, 64) @ (64, 4096)", throughput(U2, V2, 16)),
+            ("torch.mm float32 1024 x 1024 x 1024", 2 * 1024 ** 3 / best_time(
+                lambda: torch.mm(*torch.from_numpy(square)), repeats) / 1e9)]
+
+
+def conv_rows(torch, dtype, case, repeats: int, paths=("default",)) -> list[tuple[str, float, float, float]]:
+    """One row per path: (what, numpy seconds, torch seconds, largest gradient difference from torch's relative
+    to the gradient's size). The paths and torch take turns in one timing loop, so every row has the same
+    torch time and the rows' ratios are of one run."""
+    from cs231n_lib.fast_layers import conv_backward_fast
 
     name, x_shape, w_shape, conv_param = case
     rng = np.random.default_rng(0)
     x, w = rng.normal(size=x_shape).astype(dtype), rng.normal(size=w_shape).astype(dtype)
     b = rng.normal(size=w_shape[0]).astype(dtype)
-    out, _ = conv_forward_fast(x, w, b, conv_param)
-    dout = rng.normal(size=out.shape).astype(dtype)
-
-    def numpy_step():
-        _, cache = conv_forward_fast(x, w, b, conv_param)
-        return conv_backward_fast(dout, cache)
-
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    doutt = torch.tensor(dout)
 
     def torch_step():
         for tensor in (xt, wt, bt):
@@ -58,11 +97,25 @@ def conv_row(torch, dtype, case, repeats: int) -> tuple[str, float, float, float
         out = torch.nn.functional.conv2d(xt, wt, bt, stride=conv_param["stride"], padding=conv_param["pad"])
         out.backward(doutt)
 
+    def numpy_step(forward):
+        return lambda: conv_backward_fast(dout, forward(x, w, b, conv_param)[1])
+
+    names, steps = [], []
+    for path in paths:
+        out, cache = forward_by(path)(x, w, b, conv_param)
+        label = path
+        if path == "default":  # name the path conv_forward_fast took
+            label = f"winograd F({cache[4][0]}x{cache[4][0]})" if isinstance(cache[4], tuple) else ""
+        names.append(f"conv fwd+bwd, {name}" + (f", {label}" if label else ""))
+        steps.append(numpy_step(forward_by(path)))
+    dout = rng.normal(size=out.shape).astype(dtype)
+    doutt = torch.tensor(dout)
     torch_step()
-    gradients = numpy_step()
-    error = max(float(np.max(np.abs(g - t.grad.numpy())) / np.max(np.abs(g))) for g, t in
-                zip(gradients, (xt, wt, bt), strict=True))
-    return f"conv fwd+bwd, {name}", best_time(numpy_step, repeats), best_time(torch_step, repeats), error
+    errors = [max(float(np.max(np.abs(g - t.grad.numpy())) / np.max(np.abs(g)))
+                  for g, t in zip(step(), (xt, wt, bt), strict=True)) for step in steps]
+    *numpy_seconds, torch_seconds = best_times_interleaved([*steps, torch_step], repeats)
+    return [(what, seconds, torch_seconds, error)
+            for what, seconds, error in zip(names, numpy_seconds, errors, strict=True)]
 
 
 def pool_row(torch, dtype, repeats: int) -> tuple[str, float, float, float]:
@@ -86,8 +139,7 @@ def pool_row(torch, dtype, repeats: int) -> tuple[str, float, float, float]:
 
     torch_step()
     error = float(np.max(np.abs(numpy_step() - xt.grad.numpy())))
-    return (f"max pool 2x2 fwd+bwd, {x_shape}", best_time(numpy_step, repeats), best_time(torch_step, repeats),
-            error)
+    return (f"max pool 2x2 fwd+bwd, {x_shape}", *best_times_interleaved([numpy_step, torch_step], repeats), error)
 
 
 def naive_conv_row(dtype, case) -> tuple[str, float, float]:
@@ -141,17 +193,23 @@ def main() -> None:
         print(f"numpy {np.__version__}, BLAS: {', '.join(blas)}")
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
               f"mkldnn {'on' if torch.backends.mkldnn.is_available() else 'off'}")
-        print(f"\n{'':44s} {'dtype':>8s} {'numpy ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'max rel diff':>13s}")
+        print()
+        for what, gflops in sgemm_rows(torch, args.repeats):
+            print(f"{what:60s} {gflops:6.1f} GFLOP/s")
+        print(f"\n{'':60s} {'dtype':>8s} {'numpy ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'max rel diff':>13s}")
         for dtype in (np.float64, np.float32):
-            rows = [conv_row(torch, dtype, case, args.repeats) for case in CONV_CASES]
+            rows = conv_rows(torch, dtype, CONV_CASES[0], args.repeats)
+            # In float32, the 3x3 layer also by the other paths, for comparison in the same timing loop.
+            paths = ("default", "winograd F(2x2)", "im2col") if dtype == np.float32 else ("default",)
+            rows += conv_rows(torch, dtype, CONV_CASES[1], args.repeats, paths)
             for what, numpy_seconds, torch_seconds, error in [*rows, pool_row(torch, dtype, args.repeats)]:
-                print(f"{what:44s} {np.dtype(dtype).name:>8s} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
+                print(f"{what:60s} {np.dtype(dtype).name:>8s} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
                       f"{numpy_seconds / torch_seconds:6.2f} {error:13.1e}")
         if not args.skip_naive:
-            print(f"\n{'naive vs fast (numpy, float64)':44s} {'naive ms':>9s} {'fast ms':>9s} {'speed-up':>9s}")
+            print(f"\n{'naive vs fast (numpy, float64)':60s} {'naive ms':>9s} {'fast ms':>9s} {'speed-up':>9s}")
             rows = [naive_conv_row(np.float64, case) for case in CONV_CASES] + [naive_pool_row(np.float64)]
             for what, naive, fast in rows:
-                print(f"{what:44s} {naive * 1e3:9.0f} {fast * 1e3:9.1f} {naive / fast:8.0f}x")
+                print(f"{what:60s} {naive * 1e3:9.0f} {fast * 1e3:9.1f} {naive / fast:8.0f}x")
 
 
 if __name__ == "__main__":
