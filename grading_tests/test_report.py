@@ -64,3 +64,20 @@ def test_incidents_list_limits_hit_and_failed_runs(tmp_path):
         ("eve", "knn.ipynb is missing"),
         ("eve", "knn: test_predict_labels: the kernel died (memory, os._exit, a signal)"),
     ]
+
+
+def test_a_long_failure_message_is_cut_so_that_its_record_reads_back(tmp_path):
+    # Every record write_state writes must be read back by the same reader the report and the
+    # regrading check use; a message of non-ASCII characters takes 6 bytes each in the JSON.
+    from cs231n_lib.grading.report import incidents
+    from cs231n_lib.grading.run import STATE_MAX_BYTES, RunRecord, read_state, state_path, write_state
+
+    folder = tmp_path / "autograded" / "eve" / "knn"
+    folder.mkdir(parents=True)
+    message = "Zelle fehlgeschlagen: \u00fc\u00e4\u00f6 " * 5000
+    write_state(folder, RunRecord("abc", False, message, 3.0))
+    assert (folder / ".cs231n-autograde.json").stat().st_size <= STATE_MAX_BYTES
+    record = read_state(state_path(tmp_path, "knn", "eve"))
+    assert record is not None and (record.fingerprint, record.ok, record.seconds) == ("abc", False, 3.0)
+    assert message.startswith(record.message.split(" [... cut")[0]) and record.message.endswith("state file]")
+    assert incidents(tmp_path, "knn") == [("eve", record.message)]

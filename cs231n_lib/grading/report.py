@@ -149,8 +149,8 @@ def incidents(course_root: Path, assignment: str) -> list[tuple[str, str]]:
             continue
         folder = safe_files.scan(directory)
         record = None
-        if STATE_FILE in folder.files:  # the report has always read it up to a notebook's size limit
-            record = read_state(directory / STATE_FILE, safe_files.MAX_NOTEBOOK_BYTES)
+        if STATE_FILE in folder.files:
+            record = read_state(directory / STATE_FILE)
         if record is not None and record.ok is False:
             found.append((student, record.message or "not graded"))
         found.extend((student, f"{reason}: not read") for _, reason in sorted(folder.refused.items()))

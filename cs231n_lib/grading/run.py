@@ -21,8 +21,10 @@ from .grading_folder import NOTE_PREFIX
 
 # Written next to each graded submission by `cs231n-course autograde`: fingerprint, outcome, seconds.
 STATE_FILE = ".cs231n-autograde.json"
-# What read_state reads of a state file by default (the report reads up to a notebook's limit).
+# The most read_state reads of a state file. write_state keeps a record's message to STATE_MESSAGE_CHARS,
+# which JSON writes in at most 6 bytes a character (\uXXXX), so every record it writes can be read back.
 STATE_MAX_BYTES = 64 * 1024
+STATE_MESSAGE_CHARS = 8000
 
 
 @dataclass(frozen=True)
@@ -143,15 +145,18 @@ def state_path(course_root: Path, assignment: str, student: str) -> Path:
 
 def write_state(folder: Path, record: RunRecord) -> None:
     """Write record as folder's STATE_FILE (a fresh file: a link planted there is replaced)."""
+    message = record.message
+    if message is not None and len(message) > STATE_MESSAGE_CHARS:
+        message = message[: STATE_MESSAGE_CHARS - 40] + " [... cut to fit the state file]"
     safe_files.write_fresh(folder / STATE_FILE, json.dumps({
-        "fingerprint": record.fingerprint, "ok": record.ok, "message": record.message, "seconds": record.seconds}))
+        "fingerprint": record.fingerprint, "ok": record.ok, "message": message, "seconds": record.seconds}))
 
 
-def read_state(path: Path, max_bytes: int = STATE_MAX_BYTES) -> RunRecord | None:
+def read_state(path: Path) -> RunRecord | None:
     """The record in a state file; None if it is missing, not a regular file (never followed), above
-    max_bytes, or not a JSON object."""
+    STATE_MAX_BYTES, or not a JSON object."""
     try:
-        state = json.loads(safe_files.read_text(path, max_bytes))
+        state = json.loads(safe_files.read_text(path, STATE_MAX_BYTES))
     except (safe_files.UnsafeFileError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
     if not isinstance(state, dict):
