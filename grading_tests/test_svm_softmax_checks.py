@@ -51,9 +51,11 @@ def test_every_plan_stays_small():
 
 
 def test_the_reference_passes_every_check():
+    # The searches' checks (best_svm, best_softmax) grade what a whole notebook run leaves: tested below.
     reference = notebook()
-    for check_id in all_checks():
-        if check_id.startswith("svm_softmax."):
+    units = {unit.name for unit in ASSIGNMENT.units}
+    for check_id, check in all_checks().items():
+        if check_id.startswith("svm_softmax.") and check.unit in units:
             result = verdict(check_id.split(".", 1)[1], reference)
             assert result.passed, (check_id, result.lines)
 
@@ -199,3 +201,61 @@ def test_a_fast_loss_that_is_wrong_only_on_the_timed_input_fails():
     namespace, code = notebook(svm_loss_vectorized=fast_when_large)
     result = verdict("svm_loss_vectorized", (namespace, code))
     assert not result.passed and "timed call" in result.lines[0], result.lines
+
+
+# ----------------------------------------------------------------------------------------------
+# The searches of Part 4: the student's best classifiers, graded by outcome on the embedded data
+
+
+class Trained:
+    """What a notebook's best_svm / best_softmax is to the check: an object with weights W."""
+
+    def __init__(self, W):
+        self.W = W
+
+
+def test_the_staff_choice_is_the_best_of_the_staff_grid_and_the_notebook_states_the_thresholds(repo_root):
+    import nbformat
+
+    from cs231n_lib.grading.assignments.svm_softmax import (
+        SEARCH_LEARNING_RATES,
+        SEARCH_MARGIN,
+        SEARCH_REGULARIZATION_STRENGTHS,
+        STAFF_CHOICE,
+        embedded_validation_accuracy,
+        search_threshold,
+        staff_search_run,
+    )
+
+    stated = {"LinearSVM": (0.414, 0.354), "Softmax": (0.384, 0.324)}
+    nb = nbformat.read(repo_root / "source" / "svm_softmax" / "svm_softmax.ipynb", as_version=4)
+    part4 = next(cell.source for cell in nb.cells if cell.source.startswith("# Part 4"))
+    for classifier, choice in STAFF_CHOICE.items():
+        grid = {(lr, reg): embedded_validation_accuracy(staff_search_run(classifier, lr, reg))
+                for lr in SEARCH_LEARNING_RATES for reg in SEARCH_REGULARIZATION_STRENGTHS}
+        assert max(grid, key=grid.get) == choice, (classifier, grid)
+        staff_accuracy, threshold = search_threshold(classifier)
+        assert (round(staff_accuracy, 3), threshold) == stated[classifier]
+        assert threshold == round(staff_accuracy - SEARCH_MARGIN, 3)
+        assert f"**{staff_accuracy:.3f}**" in part4 and f"**{threshold:.3f}**" in part4
+        test_cell = next(cell.source for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id")
+                         == {"LinearSVM": "test_best_svm", "Softmax": "test_best_softmax"}[classifier])
+        assert f">= {threshold:.3f}" in test_cell
+
+
+@pytest.mark.parametrize("name, classifier", [("best_svm", "LinearSVM"), ("best_softmax", "Softmax")])
+def test_a_search_is_graded_by_the_accuracy_of_the_weights_it_keeps(name, classifier):
+    from cs231n_lib.grading.assignments.svm_softmax import STAFF_CHOICE, staff_search_run
+
+    W = staff_search_run(classifier, *STAFF_CHOICE[classifier])
+    result = judge_in_process(f"svm_softmax.{name}", {name: Trained(W.copy())})
+    assert result.passed and "at least" in result.lines[0], result.lines
+    # The last pair of the grid (0.238 and 0.292): keeping it instead of the best fails.
+    result = judge_in_process(f"svm_softmax.{name}", {name: Trained(staff_search_run(classifier, 3e-6, 2.5e4))})
+    assert not result.passed and "at least" in result.lines[0], result.lines
+    for value, message in ((Trained(np.full(W.shape, np.nan)), "nan"), (Trained(W[:-1]), "shape"),
+                           (None, "reading")):
+        result = judge_in_process(f"svm_softmax.{name}", {name: value})
+        assert not result.passed and message in result.lines[0], (value, result.lines)
+    result = judge_in_process(f"svm_softmax.{name}", {})
+    assert not result.passed and "is not defined" in result.lines[0], result.lines

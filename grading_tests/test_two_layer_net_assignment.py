@@ -165,3 +165,62 @@ def test_a_network_failure_names_the_students_failing_layer(repo_root):
     # affine_relu_forward calls the broken affine_forward, so it fails its own check too.
     expected = "FullyConnectedNet uses your `affine_forward`, `affine_relu_forward`, which fail their own checks"
     assert expected in verdict.lines[0], verdict.lines
+
+
+# ----------------------------------------------------------------------------------------------
+# The experiments: best_model and the three-layer network's weight scale and learning rate
+
+
+class Network:
+    def __init__(self, params):
+        self.params = params
+
+
+def test_the_staff_search_keeps_the_stated_network_and_the_notebook_states_the_threshold(repo_root):
+    import nbformat
+
+    from cs231n_lib.grading.assignments.two_layer_net import (
+        SEARCH_MARGIN,
+        STAFF_SEARCH_CHOICE,
+        best_model_threshold,
+        embedded_validation_accuracy,
+        staff_search_run,
+    )
+
+    grid = {(lr, reg): embedded_validation_accuracy(staff_search_run(lr, reg)) for lr in (1e-3, 3e-3)
+            for reg in (0.05, 0.5)}
+    assert max(grid, key=grid.get) == STAFF_SEARCH_CHOICE, grid
+    staff_accuracy, threshold = best_model_threshold()
+    assert (round(staff_accuracy, 3), threshold) == (0.48, 0.42)
+    assert threshold == round(staff_accuracy - SEARCH_MARGIN, 3)
+    nb = nbformat.read(repo_root / "source" / "two_layer_net" / "two_layer_net.ipynb", as_version=4)
+    task = next(cell.source for cell in nb.cells if cell.source.startswith("## Tune your hyperparameters"))
+    assert "scores **0.480**" in task and "threshold is **0.420**" in task
+    solution = next(cell.source for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id")
+                    == "best_model")
+    assert "for learning_rate in [1e-3, 3e-3]:" in solution and "for reg in [0.05, 0.5]:" in solution
+
+
+def test_best_model_is_graded_by_the_accuracy_of_its_parameters():
+    from cs231n_lib.grading.assignments.two_layer_net import STAFF_SEARCH_CHOICE, staff_search_run
+
+    params = staff_search_run(*STAFF_SEARCH_CHOICE)
+    result = judge_in_process("two_layer_net.best_model", {"best_model": Network(dict(params))})
+    assert result.passed and "0.480" in result.lines[0], result.lines
+    diverged = staff_search_run(1e-1, 0.05)
+    result = judge_in_process("two_layer_net.best_model", {"best_model": Network(dict(diverged))})
+    assert not result.passed, result.lines
+    for value in ({"W1": params["W1"]}, {**params, "W2": params["W2"][:, :3]}, {}):
+        result = judge_in_process("two_layer_net.best_model", {"best_model": Network(value)})
+        assert not result.passed and "expected a trained network" in result.lines[0], result.lines
+
+
+def test_the_overfitting_choice_is_judged_with_the_staff_network():
+    for weight_scale, learning_rate, passes in ((3e-2, 3e-3, True), (np.float64(5e-2), 1e-3, True),
+                                                (3e-2, 3e-5, False), (1e-2, 3e-3, False)):
+        result = judge_in_process("two_layer_net.three_layer_overfit",
+                                  {"weight_scale": weight_scale, "learning_rate": learning_rate})
+        assert result.passed == passes, (weight_scale, learning_rate, result.lines)
+    for bad in ("3e-2", -1.0, float("nan")):
+        result = judge_in_process("two_layer_net.three_layer_overfit", {"weight_scale": bad, "learning_rate": 1e-3})
+        assert not result.passed and "weight_scale: expected a positive number" in result.lines[0], result.lines

@@ -502,6 +502,123 @@ def softmax_classifier_loss(plan: Plan, rng: np.random.Generator) -> None:
     _dispatch(plan, rng, "Softmax")
 
 
+# ---------------------------------------------------------------------------------------------
+# The student's hyperparameter searches (Part 4), graded by outcome
+
+# The notebook's data: 5000 training and 500 validation images, flattened, the mean training image
+# subtracted, a bias column appended (source/svm_softmax/svm_softmax.ipynb, cells "Load the data" and
+# "Preprocessing").
+NUM_TRAINING, NUM_VALIDATION, NUM_TEST = 5000, 500, 500
+# The staff's search (the notebook's solution cells): every pair of these, 200 SGD iterations each from
+# np.random.seed(0), keeping the classifier with the best validation accuracy.
+SEARCH_LEARNING_RATES = (3e-7, 1e-6, 3e-6)
+SEARCH_REGULARIZATION_STRENGTHS = (1e3, 5e3, 2.5e4)
+SEARCH_ITERATIONS = 200
+# The pair the staff's search keeps on the embedded data (grading_tests/test_svm_softmax_checks.py runs
+# the whole grid and checks it): only that pair is retrained to compute the threshold.
+STAFF_CHOICE = {"LinearSVM": (3e-7, 2.5e4), "Softmax": (3e-6, 1e3)}
+# A student's best classifier must reach the staff's best validation accuracy minus this margin: about
+# three standard errors of an accuracy measured on 500 validation images (sqrt(0.4 * 0.6 / 500) = 0.022).
+# Measured (2026-12-05, one BLAS thread): the staff's SVM scores 0.414 and its softmax 0.384; of the grid's
+# other pairs, the SVM's second best scores 0.412 and its softmax's 0.368, while a learning rate of 3e-6
+# with the strongest regularization (0.238 and 0.292) or learning rates 100x too large (softmax: 0.238) fail.
+SEARCH_MARGIN = 0.06
+SEARCHED = {"best_svm": "LinearSVM", "best_softmax": "Softmax"}
+
+
+@cache
+def _embedded_validation() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X_train, y_train, X_val, y_val) as the notebook prepares them from the embedded dataset."""
+    from ...data import load_embedded_CIFAR10
+
+    X_train, y_train, _, _ = load_embedded_CIFAR10(NUM_TRAINING + NUM_VALIDATION, NUM_TEST)
+    X_train = X_train.reshape(len(X_train), -1)
+    X_val, y_val = X_train[NUM_TRAINING:], y_train[NUM_TRAINING:]
+    X_train, y_train = X_train[:NUM_TRAINING], y_train[:NUM_TRAINING]
+    mean_image = np.mean(X_train, axis=0)
+    X_train, X_val = X_train - mean_image, X_val - mean_image
+    X_train = np.hstack([X_train, np.ones((len(X_train), 1))])
+    X_val = np.hstack([X_val, np.ones((len(X_val), 1))])
+    for array in (X_train, y_train, X_val, y_val):
+        array.flags.writeable = False
+    return X_train, y_train, X_val, y_val
+
+
+def embedded_validation_accuracy(W: np.ndarray) -> float:
+    """Validation accuracy, on the notebook's embedded validation images, of a linear classifier with weights W."""
+    from ..judge import kernel_numerics
+
+    _, _, X_val, y_val = _embedded_validation()
+    with kernel_numerics():
+        return float(np.mean(np.argmax(X_val @ W, axis=1) == y_val))
+
+
+def staff_search_run(classifier: str, learning_rate: float, reg: float) -> np.ndarray:
+    """The weights of one run of the staff's search on the embedded data (the global RNG is restored)."""
+    from ...classifiers.linear_classifier import LinearSVM, Softmax
+    from ..judge import kernel_numerics
+
+    X_train, y_train, _, _ = _embedded_validation()
+    state = np.random.get_state()
+    try:
+        with kernel_numerics(), np.errstate(all="ignore"):
+            np.random.seed(0)
+            model = {"LinearSVM": LinearSVM, "Softmax": Softmax}[classifier]()
+            model.train(X_train, y_train, learning_rate=learning_rate, reg=reg, num_iters=SEARCH_ITERATIONS)
+    finally:
+        np.random.set_state(state)
+    return model.W
+
+
+@cache
+def search_threshold(classifier: str) -> tuple[float, float]:
+    """(the validation accuracy of the staff's best classifier, the accuracy a student's must reach)."""
+    staff_accuracy = embedded_validation_accuracy(staff_search_run(classifier, *STAFF_CHOICE[classifier]))
+    return staff_accuracy, round(staff_accuracy - SEARCH_MARGIN, 3)
+
+
+def _best_classifier(plan: Plan, name: str) -> None:
+    # unit= names the notebook global: the kernel sends back only the classifier's weights, and the grader
+    # measures them on the embedded validation images (never a number the notebook computed).
+    classifier = SEARCHED[name]
+    weights = plan.call(f"{name}.W.copy", record=True)
+    dim, num_classes = _embedded_validation()[2].shape[1], 10
+
+    def expectation(student: Results, reference: Results) -> list[str]:
+        wanted = f"a trained {classifier} whose weights W have shape ({dim}, {num_classes})"
+        problem = step_problem(student, weights)
+        if problem is not None:
+            raise CheckFailure(f"{name}: expected {wanted}; reading {name}.W failed: {problem}")
+        W = result_value(student, weights, f"{name}.W")
+        if not isinstance(W, np.ndarray) or W.dtype.kind not in "fiu" or W.shape != (dim, num_classes):
+            raise CheckFailure(f"{name}: expected {wanted}, got "
+                               + (f"shape {W.shape}, dtype {W.dtype}" if isinstance(W, np.ndarray)
+                                  else type(W).__name__))
+        if not np.all(np.isfinite(W)):
+            raise CheckFailure(f"{name}: W holds nan or inf values: training diverged; try smaller learning rates")
+        staff_accuracy, threshold = search_threshold(classifier)
+        accuracy = embedded_validation_accuracy(W.astype(np.float64))
+        summary = (f"your {name} classifies {accuracy:.3f} of the {NUM_VALIDATION} embedded validation images "
+                   f"correctly (at least {threshold:.3f} needed; the staff's search keeps a {classifier} that "
+                   f"scores {staff_accuracy:.3f})")
+        if not accuracy >= threshold:
+            raise CheckFailure(f"{name}: {summary}. Keep the classifier with the best validation accuracy, "
+                               "and search learning rates and regularization strengths where training converges.")
+        return [f"{name}: {summary}"]
+
+    plan.expectations.append(expectation)
+
+
+@hidden_check(unit="best_svm")
+def best_svm(plan: Plan, rng: np.random.Generator) -> None:
+    _best_classifier(plan, "best_svm")
+
+
+@hidden_check(unit="best_softmax")
+def best_softmax(plan: Plan, rng: np.random.Generator) -> None:
+    _best_classifier(plan, "best_softmax")
+
+
 PLANTED_BUGS = (
     planted_bug(
         "svm_naive_forgets_reg_gradient", "svm_loss_naive",
@@ -524,13 +641,15 @@ PLANTED_BUGS = (
         "train_without_sampling", "LinearClassifier",
         "minibatch = np.random.choice(num_train, batch_size)",
         "minibatch = np.arange(batch_size)",
-        {"test_linear_classifier"}, "trains on the first batch_size examples every iteration",
+        {"test_linear_classifier", "test_best_svm"},
+        "trains on the first batch_size examples every iteration (the SVM search then keeps 0.348)",
     ),
     planted_bug(
         "predict_transposed_weights", "LinearClassifier",
         "y_pred = np.argmax(X @ self.W, axis=1)",
         "y_pred = np.argmax(X @ self.W.T, axis=1)",
-        {"test_linear_classifier"}, "multiplies by W.T in predict (raises a shape error)",
+        {"test_linear_classifier", "test_best_svm", "test_best_softmax"},
+        "multiplies by W.T in predict (raises a shape error, so the searches keep nothing)",
     ),
     planted_bug(
         "softmax_naive_unstable", "softmax_loss_naive",
@@ -566,6 +685,18 @@ PLANTED_BUGS = (
         "loss, dW = softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
         "loss, dW = svm_loss_vectorized(self.W, X_batch, y_batch, reg)",
         {"test_softmax"}, "the Softmax classifier minimizes the SVM loss",
+    ),
+    planted_bug(
+        "search_keeps_last", "best_svm",
+        "        if val_accuracy > best_val:\n            best_val, best_svm = val_accuracy, candidate\n",
+        "        best_val, best_svm = val_accuracy, candidate  # the last classifier trained\n",
+        {"test_best_svm"}, "keeps the last classifier its search trains (lr 3e-6, reg 2.5e4: 0.238), not the best",
+    ),
+    planted_bug(
+        "search_learning_rates_100x", "best_softmax",
+        "learning_rates = [3e-7, 1e-6, 3e-6]",
+        "learning_rates = [3e-5, 1e-4, 3e-4]",
+        {"test_best_softmax"}, "searches learning rates 100x too large: every run diverges or oscillates",
     ),
 )
 

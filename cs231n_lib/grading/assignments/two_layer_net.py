@@ -22,10 +22,10 @@ from ..check_helpers import (
 from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
-from ..plan import Plan, StepRef, result_value
+from ..plan import Plan, StepRef, result_value, step_problem
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .two_layer_net_alternatives import two_layer_net_alternatives
+from .two_layer_net_alternatives import EXPERIMENT_ALTERNATIVES, two_layer_net_alternatives
 
 # Tolerances (the notebook's visible checks print and use the same ones). Every check here is well
 # conditioned (one forward or backward pass, one optimizer step, a loss on fixed inputs) except the
@@ -360,6 +360,198 @@ def FullyConnectedNet_overfit(plan: Plan, rng: np.random.Generator) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# The student's experiments, graded by outcome with the staff's code on the embedded data
+
+# The notebook's data: get_CIFAR10_data(num_training=2000, num_validation=500, num_test=500) on the embedded
+# dataset (channels first, the mean training image subtracted).
+NUM_TRAINING, NUM_VALIDATION, NUM_TEST = 2000, 500, 500
+# The staff's search (the notebook's solution cell): TwoLayerNet(hidden_dim=100, reg) from np.random.seed(0),
+# Solver with SGD, lr_decay 0.95, 8 epochs of minibatches of 100, for learning rates (1e-3, 3e-3) and reg
+# (0.05, 0.5), keeping the network with the best validation accuracy. On the embedded data it keeps this pair
+# (grading_tests/test_two_layer_net_assignment.py runs the whole grid and checks it); only that pair is
+# retrained to compute the threshold.
+STAFF_SEARCH_CHOICE = (1e-3, 0.05)
+# best_model must reach the staff's best network's validation accuracy minus this margin: about three
+# standard errors of an accuracy measured on 500 images (sqrt(0.48 * 0.52 / 500) = 0.022). Measured
+# (2026-12-05, one BLAS thread): the staff's network scores 0.480; the grid's other three pairs 0.448-0.472;
+# learning rates 100x too large diverge (0.150).
+SEARCH_MARGIN = 0.06
+# Overfitting 50 images: the notebook trains FullyConnectedNet([100, 100], weight_scale, float64) from
+# np.random.seed(231) with Solver(num_epochs=20, batch_size=25, update_rule="sgd", learning_rate). The grader
+# repeats that run with the staff's FullyConnectedNet and Solver and the student's two numbers, so the verdict
+# depends on the choice alone (a bug in the student's network costs that network's own cells). Measured: the
+# staff's choice (3e-2, 3e-3), and (5e-2, 1e-3), (3e-2, 1e-3), (1e-1, 1e-3) reach 100%; (1e-2, 3e-3) 80%,
+# a learning rate 100x too small 20%.
+OVERFIT_TRAINING, OVERFIT_EPOCHS, OVERFIT_BATCH = 50, 20, 25
+
+
+@cache
+def _embedded_notebook_data() -> dict[str, np.ndarray]:
+    """The notebook's data dict, as get_CIFAR10_data returns it when no CIFAR-10 is on disk (whatever this
+    machine has)."""
+    from ...data import load_embedded_CIFAR10
+
+    X_all, y_all, _, _ = load_embedded_CIFAR10(NUM_TRAINING + NUM_VALIDATION, NUM_TEST)
+    X_all, y_all = X_all[:NUM_TRAINING + NUM_VALIDATION], y_all[:NUM_TRAINING + NUM_VALIDATION]
+    X_train, X_val = X_all[:NUM_TRAINING], X_all[NUM_TRAINING:]
+    mean_image = np.mean(X_train, axis=0)
+    data = {"X_train": X_train - mean_image, "y_train": y_all[:NUM_TRAINING].copy(),
+            "X_val": X_val - mean_image, "y_val": y_all[NUM_TRAINING:].copy()}
+    for key in ("X_train", "X_val"):
+        data[key] = np.ascontiguousarray(data[key].transpose(0, 3, 1, 2))
+    for array in data.values():
+        array.flags.writeable = False
+    return data
+
+
+def _with_staff_numerics(function):
+    """Run function() as a grading kernel computes, seeding numpy's global generator inside and restoring
+    this process's generator afterwards."""
+    from ..judge import kernel_numerics
+
+    state = np.random.get_state()
+    try:
+        with kernel_numerics(), np.errstate(all="ignore"):
+            return function()
+    finally:
+        np.random.set_state(state)
+
+
+def fully_connected_scores(params: dict, X: np.ndarray) -> np.ndarray:
+    """Scores of {affine - relu} x (L - 1) - affine with weights params["W1"], ..., biases params["b1"], ..."""
+    out = X.reshape(len(X), -1)
+    num_layers = sum(1 for key in params if key.startswith("W"))
+    for layer in range(1, num_layers + 1):
+        out = out @ params[f"W{layer}"] + params[f"b{layer}"]
+        if layer < num_layers:
+            out = np.maximum(out, 0)
+    return out
+
+
+def embedded_validation_accuracy(params: dict) -> float:
+    data = _embedded_notebook_data()
+    return float(_with_staff_numerics(
+        lambda: np.mean(np.argmax(fully_connected_scores(params, data["X_val"]), axis=1) == data["y_val"])))
+
+
+def staff_search_run(learning_rate: float, reg: float) -> dict:
+    """The parameters the staff's search keeps for one pair (the Solver restores its best epoch's)."""
+    from ...classifiers.fc_net import TwoLayerNet as StaffTwoLayerNet
+    from ...solver import Solver
+
+    def train():
+        np.random.seed(0)
+        model = StaffTwoLayerNet(hidden_dim=100, reg=reg)
+        Solver(model, dict(_embedded_notebook_data()), optim_config={"learning_rate": learning_rate},
+               lr_decay=0.95, num_epochs=8, batch_size=100, verbose=False).train()
+        return model.params
+
+    return _with_staff_numerics(train)
+
+
+@cache
+def best_model_threshold() -> tuple[float, float]:
+    """(the validation accuracy of the staff's best network, the accuracy best_model must reach)."""
+    staff_accuracy = embedded_validation_accuracy(staff_search_run(*STAFF_SEARCH_CHOICE))
+    return staff_accuracy, round(staff_accuracy - SEARCH_MARGIN, 3)
+
+
+def _parameters(value, name: str) -> dict:
+    """The params dict a student's network sent back, checked to be a fully connected net on 3072 inputs."""
+    expected = ("a trained network whose params hold the weights W1, ..., WL and biases b1, ..., bL of "
+                "{affine - relu} x (L - 1) - affine on 3072 inputs and 10 classes (a TwoLayerNet or a "
+                "FullyConnectedNet without normalization)")
+    if not isinstance(value, dict):
+        raise CheckFailure(f"{name}: expected {expected}; got {type(value).__name__}")
+    num_layers = sum(1 for key in value if isinstance(key, str) and key.startswith("W"))
+    params, width = {}, 3 * 32 * 32
+    for layer in range(1, num_layers + 1):
+        W, b = value.get(f"W{layer}"), value.get(f"b{layer}")
+        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray) and W.ndim == 2 and W.shape[0] == width
+                and b.shape == W.shape[1:] and W.dtype.kind == "f" and b.dtype.kind == "f"):
+            raise CheckFailure(f"{name}: expected {expected}; layer {layer} does not fit")
+        params[f"W{layer}"], params[f"b{layer}"], width = W.astype(np.float64), b.astype(np.float64), W.shape[1]
+    if num_layers == 0 or width != 10:
+        raise CheckFailure(f"{name}: expected {expected}")
+    if not all(np.all(np.isfinite(array)) for array in params.values()):
+        raise CheckFailure(f"{name}: its parameters hold nan or inf values: training diverged; try smaller "
+                           "learning rates")
+    return params
+
+
+# unit= names the notebook global this check grades (set by the student's own solution cell). The kernel
+# sends back only the network's parameters; the grader computes the validation accuracy from them.
+@hidden_check(unit="best_model")
+def best_model(plan: Plan, rng: np.random.Generator) -> None:
+    sent = plan.call("best_model.params.copy", record=True)
+
+    def expectation(student, reference) -> list[str]:
+        problem = step_problem(student, sent)
+        if problem is not None:
+            raise CheckFailure(f"best_model: expected the trained TwoLayerNet your search kept; reading "
+                               f"best_model.params failed: {problem}")
+        params = _parameters(result_value(student, sent, "best_model.params"), "best_model")
+        staff_accuracy, threshold = best_model_threshold()
+        accuracy = embedded_validation_accuracy(params)
+        summary = (f"your best_model classifies {accuracy:.3f} of the {NUM_VALIDATION} embedded validation "
+                   f"images correctly (at least {threshold:.3f} needed; the staff's search keeps a network that "
+                   f"scores {staff_accuracy:.3f})")
+        if not accuracy >= threshold:
+            raise CheckFailure(f"best_model: {summary}. Keep the network with the best validation accuracy, and "
+                               "search learning rates where training converges.")
+        return [f"best_model: {summary}"]
+
+    plan.expectations.append(expectation)
+
+
+def overfit_training_accuracy(weight_scale: float, learning_rate: float) -> float:
+    """The best training accuracy of the notebook's three-layer run with these two numbers, with the staff's
+    FullyConnectedNet and Solver on the embedded data."""
+    from ...classifiers.fc_net import FullyConnectedNet as StaffFullyConnectedNet
+    from ...solver import Solver
+
+    data = _embedded_notebook_data()
+    small_data = {"X_train": data["X_train"][:OVERFIT_TRAINING], "y_train": data["y_train"][:OVERFIT_TRAINING],
+                  "X_val": data["X_val"], "y_val": data["y_val"]}
+
+    def train():
+        np.random.seed(231)
+        model = StaffFullyConnectedNet([100, 100], weight_scale=weight_scale, dtype=np.float64)
+        solver = Solver(model, small_data, num_epochs=OVERFIT_EPOCHS, batch_size=OVERFIT_BATCH, update_rule="sgd",
+                        optim_config={"learning_rate": learning_rate}, verbose=False)
+        solver.train()
+        return max(solver.train_acc_history, default=0.0)
+
+    return float(_with_staff_numerics(train))
+
+
+@hidden_check(unit="weight_scale")
+def three_layer_overfit(plan: Plan, rng: np.random.Generator) -> None:
+    chosen = {name: plan.call(f"{name}.__float__", record=True) for name in ("weight_scale", "learning_rate")}
+
+    def expectation(student, reference) -> list[str]:
+        values = {}
+        for name, step in chosen.items():
+            problem = step_problem(student, step)
+            if problem is None:
+                values[name] = result_value(student, step, name)
+            if problem is not None or not isinstance(values[name], float) or not 0 < values[name] < 1e3:
+                raise CheckFailure(f"{name}: expected a positive number below 1000, the value you chose; "
+                                   + (f"reading it as a number failed: {problem}" if problem is not None
+                                      else f"got {values[name]!r}"))
+        accuracy = overfit_training_accuracy(values["weight_scale"], values["learning_rate"])
+        summary = (f"the staff's three-layer network, initialized with weight_scale = {values['weight_scale']:g} and "
+                   f"trained by {OVERFIT_EPOCHS} epochs of SGD with learning_rate = {values['learning_rate']:g} on the "
+                   f"{OVERFIT_TRAINING} embedded images, reaches a training accuracy of {accuracy:.2f} (1.00 needed)")
+        if not accuracy >= 1.0:
+            raise CheckFailure(f"{summary}. Try other values: too small a scale or rate learns nothing in 20 "
+                               "epochs, too large a rate diverges.")
+        return [summary]
+
+    plan.expectations.append(expectation)
+
+
+# ----------------------------------------------------------------------------------------------
 # Update rules
 
 
@@ -484,6 +676,18 @@ PLANTED_BUGS = (
         "from cs231n_lib.optim import sgd_momentum\n\n\ndef _unused_sgd_momentum(",
         {"test_sgd_momentum"}, "imports the staff reference instead of implementing it",
     ),
+    planted_bug(
+        "search_learning_rates_100x", "best_model",
+        "for learning_rate in [1e-3, 3e-3]:",
+        "for learning_rate in [1e-1, 3e-1]:",
+        {"test_best_model"}, "searches learning rates 100x too large: every run diverges (0.150)",
+    ),
+    planted_bug(
+        "overfit_learning_rate_100x_too_small", "weight_scale",
+        "learning_rate = 3e-3",
+        "learning_rate = 3e-5",
+        {"test_three_layer_overfit"}, "a learning rate 100x too small: 20 epochs reach 20% training accuracy",
+    ),
 )
 
 UNITS = (
@@ -507,7 +711,7 @@ ASSIGNMENT = Assignment(
     notebooks=("two_layer_net",),
     units=UNITS,
     planted_bugs=PLANTED_BUGS,
-    planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}),
+    planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}) + EXPERIMENT_ALTERNATIVES,
     demo_bugs=("affine_backward_flat_dx", "softmax_loop_over_examples", "imports_reference"),
     checks=checks_defined_in(globals()),
 )

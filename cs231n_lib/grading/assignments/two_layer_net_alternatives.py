@@ -268,3 +268,52 @@ def two_layer_net_alternatives(units: dict[str, Unit]) -> tuple[PlantedAlternati
             config.update(m=m, v=v, t=t)
             """),
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# The experiments: whole solution cells (no library unit behind them), other correct choices.
+
+BEST_MODEL_RANDOM_SEARCH = '''
+results: dict
+best_model: TwoLayerNet
+rng = np.random.default_rng(12)
+results, best_model, best_acc = {}, None, 0.0
+for run in range(3):
+    lr = 10 ** rng.uniform(-3.1, -2.8)
+    reg = 10 ** rng.uniform(-1.5, -0.5)
+    net = TwoLayerNet(hidden_dim=120, reg=reg)
+    search_solver = Solver(net, data, optim_config={"learning_rate": lr}, lr_decay=0.95, num_epochs=8,
+                           batch_size=100, verbose=False)
+    search_solver.train()
+    results[(lr, reg)] = search_solver.best_val_acc
+    print(f"run {run}: lr {lr:.2e}, reg {reg:.2e}: best validation accuracy {search_solver.best_val_acc:.3f}")
+    if search_solver.best_val_acc > best_acc:
+        best_acc, best_model = search_solver.best_val_acc, net
+'''
+
+BEST_MODEL_HIDDEN_SIZES = '''
+results: dict
+best_model: TwoLayerNet
+results, nets = {}, {}
+for hidden in (64, 160):
+    for lr in (1e-3, 2e-3):
+        np.random.seed(hidden)
+        nets[hidden, lr] = TwoLayerNet(hidden_dim=hidden, reg=0.1)
+        Solver(nets[hidden, lr], data, optim_config={"learning_rate": lr}, num_epochs=6, batch_size=100,
+               verbose=False).train()
+        results[hidden, lr] = np.mean(np.argmax(nets[hidden, lr].loss(data["X_val"]), axis=1) == data["y_val"])
+best_model = nets[max(results, key=results.get)]
+print("validation accuracies:", results)
+'''
+
+EXPERIMENT_ALTERNATIVES = (
+    planted_alternative("best_model_random_search", "best_model", BEST_MODEL_RANDOM_SEARCH,
+                        "a random search of 3 unseeded runs, 120 hidden units, 8 epochs"),
+    planted_alternative("best_model_hidden_sizes", "best_model", BEST_MODEL_HIDDEN_SIZES,
+                        "hidden sizes 64 and 160, accuracies recomputed from the networks, best chosen by max()"),
+    planted_alternative("overfit_one_line", "weight_scale", "weight_scale, learning_rate = 5e-2, 1e-3",
+                        "another pair that overfits (5e-2, 1e-3), set in one line"),
+    planted_alternative("overfit_numpy_floats", "weight_scale",
+                        "weight_scale = np.float64(0.1)\nlearning_rate = np.float64(1e-3)",
+                        "a larger scale with a smaller rate (1e-1, 1e-3), as numpy floats"),
+)
