@@ -19,7 +19,9 @@ BLAS through threadpoolctl, torch through torch.set_num_threads. Times are
 the best of --repeats runs, numpy's and torch's taking turns (so that both meet
 the same spells of load on a shared machine). Ratio = numpy time / torch time
 (lower is better; the targets are <= 1.0 in float64 and <= 1.5 in float32 for
-convolution).
+convolution). The convolution ratios of issue 18's table (both layers in float64, the 3x3 layer by
+the default path in float32) are also recorded for bench_table.py (timing.record); without torch
+they are recorded as not measured.
 
 Run: .venv/bin/python benchmarks/bench_conv.py [--threads 1] [--repeats 7]
 (needs torch, the benchmark-only dependency: pip install torch==2.13.0)
@@ -31,13 +33,18 @@ import argparse
 
 import numpy as np
 from timing import best_time_after_warm_up as best_time
-from timing import best_times_interleaved
+from timing import best_times_interleaved, record, torch_or_none
 
 CONV_CASES = (
     ("7x7 first layer", (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}),
     ("3x3 deeper layer", (64, 64, 16, 16), (64, 64, 3, 3), {"stride": 1, "pad": 1}),
 )
 POOL_CASE = ((50, 32, 32, 32), {"pool_height": 2, "pool_width": 2, "stride": 2})
+# bench_table.py's rows: (case index, dtype) -> row name; the goals are issue 18's.
+TABLE_ROWS = {(0, "float64"): "conv fwd+bwd 7x7 float64 vs PyTorch",
+              (1, "float64"): "conv fwd+bwd 3x3 float64 vs PyTorch",
+              (1, "float32"): "conv fwd+bwd 3x3 float32 vs PyTorch"}
+GOAL = {"float64": "<= 1.0", "float32": "<= 1.5"}
 
 
 def forward_by(path: str):
@@ -183,7 +190,12 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="skip the naive vs fast table")
     args = parser.parse_args()
 
-    import torch
+    torch = torch_or_none()
+    if torch is None:
+        print("torch is not installed (pip install torch==2.13.0, or `make bench`): nothing measured")
+        for (_, dtype), row in TABLE_ROWS.items():
+            record(row, None, GOAL[dtype], note="torch not installed")
+        return
     from threadpoolctl import threadpool_info, threadpool_limits
 
     torch.set_num_threads(args.threads)
@@ -198,10 +210,17 @@ def main() -> None:
             print(f"{what:60s} {gflops:6.1f} GFLOP/s")
         print(f"\n{'':60s} {'dtype':>8s} {'numpy ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'max rel diff':>13s}")
         for dtype in (np.float64, np.float32):
+            name = np.dtype(dtype).name
             rows = conv_rows(torch, dtype, CONV_CASES[0], args.repeats)
             # In float32, the 3x3 layer also by the other paths, for comparison in the same timing loop.
             paths = ("default", "winograd F(2x2)", "im2col") if dtype == np.float32 else ("default",)
-            rows += conv_rows(torch, dtype, CONV_CASES[1], args.repeats, paths)
+            deeper = conv_rows(torch, dtype, CONV_CASES[1], args.repeats, paths)
+            for case, (what, numpy_seconds, torch_seconds, _) in ((0, rows[0]), (1, deeper[0])):
+                if (case, name) in TABLE_ROWS:
+                    record(TABLE_ROWS[case, name], numpy_seconds / torch_seconds, GOAL[name],
+                           note=f"{what.removeprefix('conv fwd+bwd, ')}, {args.threads} thread(s), "
+                                f"best of {args.repeats} interleaved")
+            rows += deeper
             for what, numpy_seconds, torch_seconds, error in [*rows, pool_row(torch, dtype, args.repeats)]:
                 print(f"{what:60s} {np.dtype(dtype).name:>8s} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
                       f"{numpy_seconds / torch_seconds:6.2f} {error:13.1e}")

@@ -11,6 +11,7 @@ For each assignment's solution notebook (its student package beside it):
 The ratio graded / bare is the grading overhead (target <= 1.15). The hidden checks run the student's
 side of every plan in the kernel, as much work as the reference's; the column "probes" is that
 reference work, measured here on one thread, so the overhead beyond the checks themselves shows too.
+Each assignment's ratio is also recorded for bench_table.py (timing.record).
 
 Run: .venv/bin/python benchmarks/bench_grading_overhead.py [assignment ...]   (about 5 minutes)
 """
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from timing import record
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.checks import all_checks
@@ -89,6 +91,8 @@ def main(names: list[str]) -> None:
         bare = sum(bare_seconds(spec.name, notebook) for notebook in spec.notebooks)
         graded = graded_seconds(spec.name)
         ratios.append(graded / bare)
+        record(f"grading / bare execution on one BLAS thread, {spec.name}", graded / bare, "<= 1.15",
+               note=f"bare {bare:.1f} s, graded {graded:.1f} s")
         print(f"{spec.name:18} {bare:7.1f} {graded:9.1f} {graded / bare:12.2f} {probe_seconds(spec.name):9.2f}",
               flush=True)
     print(f"{'all':18} {'':7} {'':9} {max(ratios):12.2f} (worst)   target <= 1.15")

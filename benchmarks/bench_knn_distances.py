@@ -4,7 +4,9 @@
 are timed on a slice of the test rows and scaled up (marked "scaled"): the
 per-row cost is constant, and the full two-loop run takes minutes.
 
-Run: make bench   (installs scikit-learn, the only extra dependency)
+The float64 ratio no loops / scikit-learn is also recorded for bench_table.py (timing.record).
+
+Run: make bench   (or .venv/bin/python benchmarks/bench_knn_distances.py [--num-test 500 ...])
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from timing import best_time
+from timing import best_time, record
 
 from cs231n_lib.classifiers import KNearestNeighbor
 
@@ -34,10 +36,14 @@ def main() -> None:
     for dtype in (np.float64, np.float32):
         X_train = (rng.random((args.num_train, args.dim)) * 255).astype(dtype)
         X_test = (rng.random((args.num_test, args.dim)) * 255).astype(dtype)
-        report(np.dtype(dtype).name, X_train, X_test, args.repeats)
+        ratio = report(np.dtype(dtype).name, X_train, X_test, args.repeats)
+        if dtype == np.float64:
+            record("kNN no-loop vs scikit-learn, float64", ratio, "<= 1.0",
+                   note=f"{args.num_test} x {args.num_train} x {args.dim}, best of {args.repeats}")
 
 
-def report(dtype_name: str, X_train: np.ndarray, X_test: np.ndarray, repeats: int) -> None:
+def report(dtype_name: str, X_train: np.ndarray, X_test: np.ndarray, repeats: int) -> float:
+    """Print each implementation's time and its ratio to scikit-learn's; return no loops / scikit-learn."""
     from sklearn.metrics.pairwise import euclidean_distances
 
     model = KNearestNeighbor()
@@ -57,6 +63,7 @@ def report(dtype_name: str, X_train: np.ndarray, X_test: np.ndarray, repeats: in
         print(f"  {name:>28}: {seconds * 1e3:10.1f} ms   {seconds / reference:8.2f}x sklearn")
     error = np.max(np.abs(model.compute_distances_no_loops(X_test[:50]) - euclidean_distances(X_test[:50], X_train)))
     print(f"  max |no loops - sklearn| on 50 rows: {error:.2e}")
+    return times["no loops"] / reference
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,10 @@ CS231n's size: N=50 sequences of T=16 steps, D=512 inputs, H=512 hidden units, f
 float32. Both sides get the same inputs, the same gradient of the hidden states, and the same
 number of threads (--threads, default 1: what the autograder pins; numpy's BLAS through
 threadpoolctl, torch through torch.set_num_threads). Time is the best of --repeats runs of
-forward + backward; the ratio is numpy / torch (below 1 means numpy is faster).
+forward + backward, numpy's and torch's runs taking turns in one loop (so that both meet the same
+spells of load on a shared machine); the ratio is numpy / torch (below 1 means numpy is faster).
+Each dtype's ratio is also recorded for bench_table.py (timing.record); without torch the rows are
+recorded as not measured.
 
 The numpy version computes x @ Wx for all timesteps in one product before its loop and the weight
 gradients dWx, dWh, db and dx after the backward loop, in one product each; only the products with
@@ -18,13 +21,16 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from timing import best_time
+from timing import best_times_interleaved, record, torch_or_none
 
 from cs231n_lib.rnn_layers import lstm_backward, lstm_forward
 
+ROW = "LSTM fwd+bwd {dtype} vs PyTorch"  # bench_table.py's rows
+GOAL = {"float64": "<= 1.0", "float32": "<= 1.5"}
+
 
 def compare(dtype, torch_dtype, x, h0, Wx, Wh, b, dh, repeats):
-    """Print one row: numpy and torch times for dtype, their ratio, and how far their dWh differ."""
+    """Print one row: numpy and torch times for dtype, their ratio, and how far their dWh differ; return the ratio."""
     import torch
 
     N, T, D = x.shape
@@ -55,15 +61,14 @@ def compare(dtype, torch_dtype, x, h0, Wx, Wh, b, dh, repeats):
         out, _ = lstm(xt, (h0t, c0t))
         out.backward(dht)
 
-    numpy_seconds = best_time(numpy_step, repeats)
-    torch_seconds = best_time(torch_step, repeats)
+    numpy_seconds, torch_seconds = best_times_interleaved([numpy_step, torch_step], repeats)
     dWh = numpy_step()[3]
     torch_step()
     torch_dWh = lstm.weight_hh_l0.grad.numpy().T[:, np.argsort(order)]
     difference = float(np.max(np.abs(dWh - torch_dWh)))
     print(f"{np.dtype(dtype).name:8} {numpy_seconds * 1e3:9.1f} {torch_seconds * 1e3:9.1f} "
           f"{numpy_seconds / torch_seconds:6.2f}  {difference:.1e}")
-
+    return numpy_seconds / torch_seconds
 
 
 def main() -> None:
@@ -76,7 +81,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
 
-    import torch
+    torch = torch_or_none()
+    if torch is None:
+        print("torch is not installed (pip install torch==2.13.0, or `make bench`): nothing measured")
+        for dtype in ("float64", "float32"):
+            record(ROW.format(dtype=dtype), None, GOAL[dtype], note="torch not installed")
+        return
     from threadpoolctl import threadpool_info, threadpool_limits
 
     threadpool_limits(args.threads)
@@ -94,7 +104,11 @@ def main() -> None:
 
     print(f"{'dtype':8} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}  max |dWh| difference")
     for dtype, torch_dtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
-        compare(dtype, torch_dtype, x, h0, Wx, Wh, b, dh, args.repeats)
+        ratio = compare(dtype, torch_dtype, x, h0, Wx, Wh, b, dh, args.repeats)
+        name = np.dtype(dtype).name
+        record(ROW.format(dtype=name), ratio, GOAL[name],
+               note=f"N={N} T={T} D={D} H={H}, {args.threads} thread(s), best of {args.repeats} interleaved")
+
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,47 @@
-"""Timing helpers shared by the benchmark scripts (run from this folder, so importable by name)."""
+"""Timing helpers shared by the benchmark scripts (run from this folder, so importable by name), and record(),
+by which each script adds its rows of issue 18's table to one results file that bench_table.py prints.
 
+The results file is JSON lines, one row each: {"row", "value", "goal", "unit", "note", "load", "time"};
+value is null for a row not measured (note says why). Its path is $BENCH_RESULTS, else
+build/bench/results.jsonl in the repository; `make bench` empties it first.
+"""
+
+import json
+import os
 import time
+from pathlib import Path
+
+RESULTS_ENV = "BENCH_RESULTS"
+DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "build" / "bench" / "results.jsonl"
+
+
+def results_path() -> Path:
+    return Path(os.environ.get(RESULTS_ENV) or DEFAULT_RESULTS)
+
+
+def record(row: str, value: float | None, goal: str, unit: str = "x", note: str = "") -> None:
+    """Append one row to the results file.
+
+    - row: what was measured, as bench_table.py names the table's rows (e.g. "LSTM fwd+bwd float32 vs PyTorch")
+    - value: the measured number (a same-run ratio for unit "x", seconds for unit "s"); None if not measured
+    - goal: "<= 1.5" or ">= 1.9", in the row's unit
+    - note: how it was measured, or why it was not
+    """
+    path = results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"row": row, "value": value, "goal": goal, "unit": unit, "note": note,
+            "load": round(os.getloadavg()[0], 1), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    with path.open("a") as results:
+        results.write(json.dumps(line) + "\n")
+
+
+def torch_or_none():
+    """torch if it is installed, else None (a benchmark then records its rows as not measured)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
 def best_time(function, repeats: int, budget: float | None = None) -> float:
