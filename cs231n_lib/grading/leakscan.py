@@ -16,6 +16,7 @@ FORBIDDEN_TEXT = {
     SOLUTION_BEGIN: "a solution marker",
     f"import {LIBRARY_PACKAGE}": "an import of the reference library",
     f"from {LIBRARY_PACKAGE}": "an import of the reference library",
+    f"{LIBRARY_PACKAGE}.": "a name inside the reference library (staff code students do not have)",
 }
 FORBIDDEN_NAMES = {LIBRARY_PACKAGE: "the reference library", GRADING_PACKAGE: "grading code",
                    "gradebook.db": "the gradebook"}

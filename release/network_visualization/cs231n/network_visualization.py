@@ -26,7 +26,7 @@ def pretrained_file(model="convnet", dataset="embedded"):
     """File name of a pretrained model: model is "convnet" or "fc_net", dataset "embedded" or "cifar10".
 
     Only the embedded data set's files ship; the CIFAR-10 ones are written by the staff's training script
-    where CIFAR-10 is on disk (python -m cs231n_lib.grading.pretrained --dataset cifar10).
+    where CIFAR-10 is on disk, and put next to the embedded ones.
     """
     if model not in ("convnet", "fc_net") or dataset not in ("embedded", "cifar10"):
         raise ValueError(f"no pretrained model {model!r} on {dataset!r}")
