@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import safe_files
@@ -38,6 +39,17 @@ KERNEL_BLAS_THREADS = 1
 def kernel_numerics() -> threadpool_limits:
     """A context in which numpy computes as it does in the student's kernel."""
     return threadpool_limits(limits=KERNEL_BLAS_THREADS)
+
+
+def run_as_in_a_kernel(function):
+    """function(), computed as the student's kernel computes (see kernel_numerics), free to seed numpy's
+    global generator: this process's generator is restored afterwards. For staff runs of training code."""
+    state = np.random.get_state()
+    try:
+        with kernel_numerics(), np.errstate(all="ignore"):
+            return function()
+    finally:
+        np.random.set_state(state)
 
 
 # Every grading run needs the same reference results (plans are seeded, the reference is fixed), and

@@ -556,18 +556,17 @@ def embedded_validation_accuracy(W: np.ndarray) -> float:
 def staff_search_run(classifier: str, learning_rate: float, reg: float) -> np.ndarray:
     """The weights of one run of the staff's search on the embedded data (the global RNG is restored)."""
     from ...classifiers.linear_classifier import LinearSVM, Softmax
-    from ..judge import kernel_numerics
+    from ..judge import run_as_in_a_kernel
 
     X_train, y_train, _, _ = _embedded_validation()
-    state = np.random.get_state()
-    try:
-        with kernel_numerics(), np.errstate(all="ignore"):
-            np.random.seed(0)
-            model = {"LinearSVM": LinearSVM, "Softmax": Softmax}[classifier]()
-            model.train(X_train, y_train, learning_rate=learning_rate, reg=reg, num_iters=SEARCH_ITERATIONS)
-    finally:
-        np.random.set_state(state)
-    return model.W
+
+    def train():
+        np.random.seed(0)
+        model = {"LinearSVM": LinearSVM, "Softmax": Softmax}[classifier]()
+        model.train(X_train, y_train, learning_rate=learning_rate, reg=reg, num_iters=SEARCH_ITERATIONS)
+        return model.W
+
+    return run_as_in_a_kernel(train)
 
 
 @cache

@@ -22,6 +22,7 @@ from ..check_helpers import (
 from ..checks import checks_defined_in, hidden_check
 from ..compare import CheckFailure
 from ..course import Assignment, Unit
+from ..judge import run_as_in_a_kernel
 from ..plan import Plan, StepRef, result_value, step_problem
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -404,19 +405,6 @@ def _embedded_notebook_data() -> dict[str, np.ndarray]:
     return data
 
 
-def _with_staff_numerics(function):
-    """Run function() as a grading kernel computes, seeding numpy's global generator inside and restoring
-    this process's generator afterwards."""
-    from ..judge import kernel_numerics
-
-    state = np.random.get_state()
-    try:
-        with kernel_numerics(), np.errstate(all="ignore"):
-            return function()
-    finally:
-        np.random.set_state(state)
-
-
 def fully_connected_scores(params: dict, X: np.ndarray) -> np.ndarray:
     """Scores of {affine - relu} x (L - 1) - affine with weights params["W1"], ..., biases params["b1"], ..."""
     out = X.reshape(len(X), -1)
@@ -430,7 +418,7 @@ def fully_connected_scores(params: dict, X: np.ndarray) -> np.ndarray:
 
 def embedded_validation_accuracy(params: dict) -> float:
     data = _embedded_notebook_data()
-    return float(_with_staff_numerics(
+    return float(run_as_in_a_kernel(
         lambda: np.mean(np.argmax(fully_connected_scores(params, data["X_val"]), axis=1) == data["y_val"])))
 
 
@@ -446,7 +434,7 @@ def staff_search_run(learning_rate: float, reg: float) -> dict:
                lr_decay=0.95, num_epochs=8, batch_size=100, verbose=False).train()
         return model.params
 
-    return _with_staff_numerics(train)
+    return run_as_in_a_kernel(train)
 
 
 @cache
@@ -522,7 +510,7 @@ def overfit_training_accuracy(weight_scale: float, learning_rate: float) -> floa
         solver.train()
         return max(solver.train_acc_history, default=0.0)
 
-    return float(_with_staff_numerics(train))
+    return float(run_as_in_a_kernel(train))
 
 
 @hidden_check(unit="weight_scale")
