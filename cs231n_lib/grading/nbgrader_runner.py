@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import subprocess
 import sys
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -57,7 +59,11 @@ FORK_SERVER_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbclient", "cs231n_lib.grad
                        "cs231n_lib.grading.manual_grades"]
 
 
-_MAIN_SWAP = threading.Lock()
+# Held while a child starts and while one is polled. Process.start() first polls every running child of
+# the process (multiprocessing's _cleanup), reading its exit code from the fork server's pipe: a thread
+# polling its own child at the same moment then finds the pipe empty and reads exit code 255 (seen as
+# "grading failed" with nothing in the log: once in 56 gradings, two at a time, in one CI run).
+_CHILDREN = threading.Lock()
 
 
 def _nbgrader_child(course_root: str, arguments: list[str], environment: dict[str, str], log_path: str) -> None:
@@ -67,6 +73,8 @@ def _nbgrader_child(course_root: str, arguments: list[str], environment: dict[st
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    # A crash (a signal, a fatal error) leaves a Python traceback in the log instead of nothing.
+    faulthandler.enable()
     sys.argv = ["nbgrader", *arguments]
     from nbgrader.apps.nbgraderapp import main
 
@@ -83,28 +91,49 @@ def can_fork_graders() -> bool:
 def run_nbgrader_forked(course_root: Path, arguments: list[str], environment: dict[str, str],
                         timeout: float | None) -> tuple[int | None, str]:
     """Run an nbgrader command in a child of the fork server: (exit code or None at the timeout, its log)."""
-    import multiprocessing
     import tempfile
+
+    with tempfile.NamedTemporaryFile(prefix="nbgrader-", suffix=".log") as log:
+        returncode = run_in_forked_child(_nbgrader_child, (str(course_root), arguments, environment, log.name),
+                                         timeout)
+        return returncode, Path(log.name).read_text(errors="replace")
+
+
+def run_in_forked_child(target, arguments: tuple, timeout: float | None) -> int | None:
+    """target(*arguments) in a child of the fork server: its exit code (negative: killed by that signal), or
+    None if it ran past timeout seconds (it is then killed). Safe to call from several threads at once."""
+    import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(FORK_SERVER_PRELOAD)
-    with tempfile.NamedTemporaryFile(prefix="nbgrader-", suffix=".log") as log:
-        child = context.Process(target=_nbgrader_child, args=(str(course_root), arguments, environment, log.name))
-        # multiprocessing re-imports the caller's __main__ in the child (a script without a
-        # `__name__ == "__main__"` guard would run again; `python - < script` cannot be found).
-        # The child needs nothing from it, so it is shown a blank __main__ while it starts.
-        with _MAIN_SWAP:
-            caller_main = sys.modules["__main__"]
-            sys.modules["__main__"] = types.ModuleType("__main__")
-            try:
-                child.start()
-            finally:
-                sys.modules["__main__"] = caller_main
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
-            child.join()
-            returncode = None
-        else:
-            returncode = child.exitcode
-        return returncode, Path(log.name).read_text(errors="replace")
+    child = context.Process(target=target, args=arguments)
+    # multiprocessing re-imports the caller's __main__ in the child (a script without a
+    # `__name__ == "__main__"` guard would run again; `python - < script` cannot be found).
+    # The child needs nothing from it, so it is shown a blank __main__ while it starts.
+    with _CHILDREN:
+        caller_main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            child.start()
+        finally:
+            sys.modules["__main__"] = caller_main
+    returncode = _wait(child, timeout)
+    if returncode is None:
+        child.kill()
+        _wait(child, None)
+    return returncode
+
+
+def _wait(child, timeout: float | None) -> int | None:
+    """child's exit code once it has ended, or None if it still runs after timeout seconds."""
+    from multiprocessing.connection import wait
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        wait([child.sentinel], remaining)  # never reads the exit code: only the poll below does, under the lock
+        with _CHILDREN:
+            if child.exitcode is not None:
+                return child.exitcode
+        if deadline is not None and time.monotonic() >= deadline:
+            return None

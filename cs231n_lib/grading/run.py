@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,16 +54,28 @@ def grading_failed(returncode: int, log: str) -> bool:
     return returncode != 0 or "There was an error processing assignment" in log
 
 
-def _failure_summary(log: str) -> str:
-    """The most telling line of nbgrader's log, shortened (it can quote whole cells)."""
+def _failure_summary(returncode: int | None, log: str) -> str:
+    """The most telling line of nbgrader's log, shortened (it can quote whole cells); else how it ended."""
     lines = [line.strip() for line in log.splitlines()]
-    exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)(: |$)", line)
+                  or line.startswith("Fatal Python error")]
     errors = [line for line in lines if "ERROR" in line
               and not any(g in line for g in GENERIC_LOG_LINES + EXPECTED_LOG_LINES)]
     candidates = exceptions or errors
-    if not candidates:
-        return "nbgrader autograde failed; see its log"
-    line = candidates[-1]
+    if candidates:
+        return _shorten(candidates[-1])
+    if returncode is not None and returncode < 0:
+        try:
+            ended = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            ended = f"was killed by signal {-returncode}"
+    else:
+        ended = f"exited with code {returncode}"
+    last = next((line for line in reversed(lines) if line), "")
+    return f"nbgrader autograde {ended} and logged no error" + (f"; its last line: {_shorten(last)}" if last else "")
+
+
+def _shorten(line: str) -> str:
     return line if len(line) <= 300 else line[:297] + "..."
 
 
@@ -77,7 +90,7 @@ def verdict(returncode: int | None, log: str, problems: list[str], wall_clock: f
     if returncode is None:
         return False, f"not graded: the submission ran past the {wall_clock:.0f} s wall-clock limit"
     if grading_failed(returncode, log):
-        return False, "; ".join([_failure_summary(log), *notes])
+        return False, "; ".join([_failure_summary(returncode, log), *notes])
     return True, "; ".join(notes)
 
 
