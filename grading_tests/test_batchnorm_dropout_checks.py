@@ -1,6 +1,6 @@
 """The batchnorm_dropout hidden checks in this process, beyond the generic test_hidden_checks.
 
-fc_net_normalized_loss runs inside the student package's FullyConnectedNet and calls the layers of
+normalized_loss runs inside the student package's FullyConnectedNet and calls the layers of
 two_layer_net, which a notebook imports from `cs231n` rather than defining; the namespace holds
 what the notebook's own import statements bring in from release/batchnorm_dropout/cs231n.
 """
@@ -38,9 +38,9 @@ def test_fc_net_checks_grade_the_notebooks_function_not_the_class_method(repo_ro
     bug = samples.get_bug(ASSIGNMENT, "fcn_one_bn_param_for_all_layers")
     nb = samples.solution_submission(repo_root, ASSIGNMENT, NOTEBOOK, [bug])
     namespace, code = notebook_namespace(repo_root, nb)
-    from cs231n_lib.classifiers.fc_net import fc_net_normalized_loss
+    from cs231n_lib.classifiers.fc_net import FullyConnectedNet
 
-    namespace["FullyConnectedNet"].normalized_loss = fc_net_normalized_loss
+    namespace["FullyConnectedNet"].normalized_loss = FullyConnectedNet.normalized_loss
     assert not judge_in_process(f"{ASSIGNMENT}.fc_net_batchnorm", namespace, code).passed
 
 

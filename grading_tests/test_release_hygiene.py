@@ -5,11 +5,11 @@ import shutil
 import nbformat
 import pytest
 
-from cs231n_lib.grading.course import STUDENT_PACKAGE, assignments
+from cs231n_lib.grading.course import STUDENT_PACKAGE, assignments, get_assignment
 from cs231n_lib.grading.freshness import stale_files
-from cs231n_lib.grading.leakscan import scan_release
+from cs231n_lib.grading.leakscan import scan_release, solution_lines
 from cs231n_lib.grading.student_package import stub_module
-from cs231n_lib.grading.sync import sync
+from cs231n_lib.grading.sync import sync, unit_source
 
 
 def test_solution_cells_match_the_library(repo_root):
@@ -83,6 +83,27 @@ def test_student_package_keeps_earlier_units_and_hands_this_assignments_to_the_n
     assert namespace["helper"]() == 1 and namespace["graded_earlier"](3) == 6
     with pytest.raises(NotImplementedError, match=r"graded_later is written in a later assignment \(later_"):
         namespace["graded_later"](1)
+
+
+def test_a_method_unit_is_graded_in_its_own_cell_and_never_with_its_class(repo_root):
+    # FullyConnectedNet (two_layer_net) is a class unit; its method normalized_loss is batchnorm_dropout's.
+    method = next(u for u in get_assignment("batchnorm_dropout").units if u.name == "normalized_loss")
+    assert method.method_of == "FullyConnectedNet"
+    method_cell = unit_source(method)
+    assert method_cell.startswith("def normalized_loss(self, X, y=None):\n") and "### BEGIN SOLUTION" in method_cell
+    class_cell = unit_source(next(u for u in get_assignment("two_layer_net").units if u.name == "FullyConnectedNet"))
+    start = class_cell.index("    def normalized_loss(self, X, y=None):")
+    stub = class_cell[start:class_cell.index("    def save(", start)]
+    assert stub.strip().count("\n") == 2 and "BEGIN SOLUTION" not in stub and "self.bn_params" not in stub
+    assert 'NotImplementedError("FullyConnectedNet.normalized_loss is written in the batchnorm_dropout' in stub
+    # In the batchnorm_dropout package the class ships solved and its method calls the notebook's.
+    package = (repo_root / "release" / "batchnorm_dropout" / STUDENT_PACKAGE / "classifiers" / "fc_net.py").read_text()
+    assert 'return written_in_notebook("normalized_loss", "batchnorm_dropout.ipynb")(self, X, y)' in package
+    assert "affine_relu_forward(hidden" in package and "norm_forward(hidden" not in package
+    # The leak scan holds the method's lines against every release before batchnorm_dropout's solved ones.
+    line = ('norm_backward = {"batchnorm": batchnorm_backward_alt, "layernorm": layernorm_backward}'
+            '.get(self.normalization)')
+    assert line in solution_lines("batchnorm_dropout") and line not in solution_lines("convnet")
 
 
 @pytest.mark.parametrize("assignment", [a.name for a in assignments()])

@@ -145,9 +145,9 @@ def test_student_package_leaves_normalization_to_the_next_assignment(student_pac
     # The network's normalization and dropout (a batchnorm_dropout unit) ship as a stub, never as an answer.
     text = (student_package / STUDENT_PACKAGE / "classifiers" / "fc_net.py").read_text()
     assert "batchnorm_forward(" not in text and "dropout_forward(" not in text
-    stub = text[text.index("def fc_net_normalized_loss("):]
-    assert "fc_net_normalized_loss is written in a later assignment (batchnorm_dropout)" in stub
-    assert "FullyConnectedNet.normalized_loss = fc_net_normalized_loss" in text
+    start = text.index("    def normalized_loss(self, X, y=None):")
+    stub = text[start:text.index("    def save(", start)]
+    assert 'raise NotImplementedError("normalized_loss is written in a later assignment (batchnorm_dropout)")' in stub
 
 
 def test_a_network_failure_names_the_students_failing_layer(repo_root):

@@ -27,13 +27,27 @@ RELEASE_ORDER = ("knn", "svm_softmax", "two_layer_net", "batchnorm_dropout", "co
 
 @dataclass(frozen=True)
 class Unit:
-    """A graded top-level function or class, defined in a notebook cell and in the library."""
+    """A graded function, class or method, defined in a notebook cell and in the library.
+
+    A method unit (method_of names its class) is a method in the library, like CS231n's; its notebook
+    cell defines it as a top-level function of the same name and signature (self first), which the
+    student package's class calls. The class's own cell, if the class is a unit too, carries a stub
+    for it (see sync.unit_source).
+    """
 
     name: str
     module: str  # dotted module path inside cs231n_lib
+    method_of: str | None = None  # the library class whose method this unit is
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.method_of}.{self.name}" if self.method_of else self.name
 
     def reference(self) -> Any:
-        return getattr(importlib.import_module(f"cs231n_lib.{self.module}"), self.name)
+        found = importlib.import_module(f"cs231n_lib.{self.module}")
+        for part in self.qualified_name.split("."):
+            found = getattr(found, part)
+        return found
 
     @property
     def library_file(self) -> Path:
@@ -109,6 +123,13 @@ def assignments_before(assignment_name: str) -> tuple[Assignment, ...]:
 def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:
     """(module, unit name) of every unit graded in an earlier assignment: these ship solved."""
     return {(unit.module, unit.name) for assignment in assignments_before(assignment_name) for unit in assignment.units}
+
+
+@cache
+def method_units() -> dict[tuple[str, str, str], str]:
+    """(module, class, method) of every method unit of the course, to the assignment that grades it."""
+    return {(unit.module, unit.method_of, unit.name): assignment.name
+            for assignment in assignments() for unit in assignment.units if unit.method_of}
 
 
 def package_data_of(assignment_name: str) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .course import GRADING_PACKAGE, LIBRARY_PACKAGE, LIBRARY_ROOT, assignments, units_graded_before
 from .markers import HIDDEN_TESTS_BEGIN, SOLUTION_BEGIN, solution_regions
-from .student_package import top_level_owner
+from .student_package import unit_owning
 
 FORBIDDEN_TEXT = {
     HIDDEN_TESTS_BEGIN.removeprefix("### "): "a hidden test block",
@@ -41,7 +41,7 @@ def solution_lines(assignment: str) -> dict[str, Path]:
         tree = ast.parse(text)
         text_lines = text.splitlines()
         for first, last in solution_regions(text, str(path)):
-            is_solved = (module, top_level_owner(tree, first)) in solved
+            is_solved = (module, unit_owning(tree, first, module)) in solved
             for line in text_lines[first:last - 1]:  # between the two marker lines
                 code = line.strip()
                 if is_solved:

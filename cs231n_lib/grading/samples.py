@@ -12,6 +12,7 @@ it); the test suite proves every one keeps full marks.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +67,22 @@ def bug_groups(bugs: tuple[PlantedBug, ...]) -> list[list[PlantedBug]]:
 class PlantedAlternative:
     name: str
     unit: str  # the solution cell (grade_id) replaced
-    source: str  # the whole cell, as a student who read only the contract might write it
+    # The whole cell, as a student who read only the contract might write it; or what writes it, read
+    # when first needed (a class's cell stubs the methods that other assignments grade, which are known
+    # only once every assignment is declared).
+    written: str | Callable[[], str]
     description: str
     notebook: str | None = None  # which of the assignment's notebooks; None for the first
 
+    @property
+    def source(self) -> str:
+        text = self.written() if callable(self.written) else self.written
+        return text.strip("\n") + "\n"
 
-def planted_alternative(name: str, unit: str, source: str, description: str,
+
+def planted_alternative(name: str, unit: str, source: str | Callable[[], str], description: str,
                         notebook: str | None = None) -> PlantedAlternative:
-    return PlantedAlternative(name, unit, source.strip("\n") + "\n", description, notebook)
+    return PlantedAlternative(name, unit, source, description, notebook)
 
 
 def alternative_groups(alternatives: tuple[PlantedAlternative, ...]) -> list[list[PlantedAlternative]]:

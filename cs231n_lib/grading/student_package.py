@@ -22,6 +22,7 @@ from .course import (
     STUDENT_PACKAGE,
     assignments,
     get_assignment,
+    method_units,
     package_data_of,
     units_graded_before,
 )
@@ -67,6 +68,20 @@ def top_level_owner(tree: ast.Module, line: int) -> str | None:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.lineno <= line <= node.end_lineno:
             return node.name
     return None
+
+
+def unit_owning(tree: ast.Module, line: int, module: str) -> str | None:
+    """The name of the unit whose code holds line: a method unit if line is inside one, else the
+    top-level function or class around it (None outside any)."""
+    owner = top_level_owner(tree, line)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == owner:
+            for method in node.body:
+                if (isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and method.lineno <= line <= method.end_lineno
+                        and (module, owner, method.name) in method_units()):
+                    return method.name
+    return owner
 
 
 def _enclosing_function(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -129,7 +144,7 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]],
     replaced: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
     dropped: set[int] = set()
     for first, last in solution_regions(text, module):
-        owner = top_level_owner(tree, first)
+        owner = unit_owning(tree, first, module)
         if owner is not None and (module, owner) in solved:
             dropped |= {first, last}
             continue

@@ -3,31 +3,78 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .course import Unit, assignments
+from .course import Unit, assignments, method_units
 from .markers import grade_id, is_solution_cell
 
 
 def unit_source(unit: Unit) -> str:
-    """The exact text of the unit's top-level definition in its library module."""
-    path = unit.library_file
-    text = path.read_text()
+    """The text of the unit's cell: its definition in its library module.
+
+    A method unit's text is the method's, dedented to a top-level function. A class's text carries,
+    for each of its method units, only the method's signature and docstring and a body that says
+    where it is written: that method is graded in its own cell, never as part of the class.
+    """
+    text = unit.library_file.read_text()
     lines = text.splitlines()
-    for node in ast.parse(text).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == unit.name:
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            last = node.end_lineno
-            # The AST ends at the last statement; indented comments after it (an ### END SOLUTION) belong too.
-            while last < len(lines) and (not lines[last].strip() or lines[last][:1].isspace()):
-                last += 1
-            while not lines[last - 1].strip():
-                last -= 1
-            return "\n".join(lines[first - 1 : last])
-    raise LookupError(f"{unit.name} is not defined at the top level of {path}")
+    tree = ast.parse(text)
+    container, name = tree.body, unit.name
+    if unit.method_of:
+        container = next((node.body for node in tree.body
+                          if isinstance(node, ast.ClassDef) and node.name == unit.method_of), [])
+    for node in container:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            source = _definition_text(node, lines)
+            if isinstance(node, ast.ClassDef):
+                source = _with_method_units_stubbed(unit, node, lines, source)
+            return textwrap.dedent(source)
+    raise LookupError(f"{unit.qualified_name} is not defined in {unit.library_file}")
+
+
+def _definition_text(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> str:
+    first, last = _definition_span(node, lines)
+    return "\n".join(lines[first - 1 : last])
+
+
+def _definition_span(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> tuple[int, int]:
+    """The first and last line numbers of node's text: decorators first, trailing comments last."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    last = node.end_lineno
+    # The AST ends at the last statement; comments after it indented deeper than the def (an
+    # ### END SOLUTION) belong too.
+    body_indent = node.col_offset + 1
+    while last < len(lines) and (not lines[last].strip() or _indent(lines[last]) >= body_indent):
+        last += 1
+    while not lines[last - 1].strip():
+        last -= 1
+    return first, last
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _with_method_units_stubbed(unit: Unit, node: ast.ClassDef, lines: list[str], source: str) -> str:
+    """source (the class node's text) with the body of each method unit replaced by the first line of
+    its docstring and a NotImplementedError that names the assignment where it is written."""
+    first = _definition_span(node, lines)[0]
+    source_lines = source.splitlines()
+    for method in reversed(node.body):
+        where = method_units().get((unit.module, node.name, getattr(method, "name", None)))
+        if where is None:
+            continue
+        indent = " " * method.body[0].col_offset
+        summary = (ast.get_docstring(method) or "").partition("\n")[0]
+        stub = [f'{indent}"""{summary}"""'] if summary else []
+        written_in = f"{node.name}.{method.name} is written in the {where} assignment"
+        stub.append(f'{indent}raise NotImplementedError("{written_in}")')
+        source_lines[method.body[0].lineno - first:_definition_span(method, lines)[1] - first + 1] = stub
+    return "\n".join(source_lines)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ FullyConnectedNet that uses them.
 
 One notebook (CS231n's BatchNormalization.ipynb and Dropout.ipynb in sequence). FullyConnectedNet
 itself was graded in two_layer_net and ships solved; what it does with normalization or dropout
-is the function fc_net_normalized_loss(model, X, y), a unit of this assignment that the notebook
-defines and installs as the class's normalized_loss method. The hidden checks install the
-notebook's fc_net_normalized_loss on each model they build (see _normalized_net), so they grade
-the student's function and not whatever the class holds.
+is its method normalized_loss(self, X, y), a unit of this assignment that the notebook defines as
+a function of the same signature, which the student package's class calls. The hidden checks bind
+the notebook's normalized_loss to each model they build (see _normalized_net), so they grade the
+student's function and not whatever the class holds.
 
 Backward checks feed the student's backward the cache of the student's own forward (CS231n leaves
 the cache's content to the student), so a wrong training-mode forward costs them too; wrong
@@ -237,9 +237,9 @@ def dropout_backward(plan: Plan, rng: np.random.Generator) -> None:
 
 
 def _normalized_net(plan: Plan, name: str, *args, **kwargs) -> StepRef:
-    """FullyConnectedNet(*args, **kwargs) whose normalized_loss is the notebook's fc_net_normalized_loss."""
+    """FullyConnectedNet(*args, **kwargs) whose normalized_loss is the notebook's."""
     model = run(plan, name, "FullyConnectedNet", *args, **kwargs)
-    method = plan.call("fc_net_normalized_loss.__get__", model)  # bound to this model, like a method
+    method = plan.call("normalized_loss.__get__", model)  # bound to this model, like a method
     plan.call(f"{model}.__setattr__", "normalized_loss", method)
     return model
 
@@ -295,11 +295,11 @@ def _deeper_nets(plan: Plan, rng: np.random.Generator, configs, test_mode: bool 
 
 
 def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:
-    """A failure of fc_net_normalized_loss names those of the notebook's layers that fail their own checks."""
-    explain_with_layers(plan, start, "Your fc_net_normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
+    """A failure of normalized_loss names those of the notebook's layers that fail their own checks."""
+    explain_with_layers(plan, start, "Your normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
 
 
-@hidden_check(unit="fc_net_normalized_loss")
+@hidden_check(unit="normalized_loss")
 def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="batchnorm")
@@ -308,7 +308,7 @@ def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
     _explain_with_layers(plan, start, "batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt")
 
 
-@hidden_check(unit="fc_net_normalized_loss")
+@hidden_check(unit="normalized_loss")
 def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     _cs231n_initial_losses(plan, normalization="layernorm")
@@ -317,7 +317,7 @@ def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
     _explain_with_layers(plan, start, "layernorm_forward", "layernorm_backward")
 
 
-@hidden_check(unit="fc_net_normalized_loss")
+@hidden_check(unit="normalized_loss")
 def fc_net_dropout(plan: Plan, rng: np.random.Generator) -> None:
     start = len(plan.expectations)
     # With seed=... every dropout layer reseeds, so losses and gradients are defined exactly.
@@ -351,9 +351,9 @@ PLANTED_BUGS = (
         "zeroes the dropped units of x in place, changing the caller's array (out stays right)",
     ),
     planted_bug(
-        "fcn_normalized_last_layer_unregularized", "fc_net_normalized_loss",
-        "    for i in range(1, L + 1):\n        W = model.params",
-        "    for i in range(1, L):\n        W = model.params",
+        "fcn_normalized_last_layer_unregularized", "normalized_loss",
+        "    for i in range(1, L + 1):\n        W = self.params",
+        "    for i in range(1, L):\n        W = self.params",
         {"test_fc_net_batchnorm", "test_fc_net_layernorm", "test_fc_net_dropout"},
         "regularizes every weight matrix but the last layer's",
     ),
@@ -394,9 +394,9 @@ PLANTED_BUGS = (
         "takes the per-example mean without keepdims (raises a broadcasting error)",
     ),
     planted_bug(
-        "fcn_one_bn_param_for_all_layers", "fc_net_normalized_loss",
-        "norm_forward(hidden, gamma, beta, model.bn_params[i - 1])",
-        "norm_forward(hidden, gamma, beta, model.bn_params[0])",
+        "fcn_one_bn_param_for_all_layers", "normalized_loss",
+        "norm_forward(hidden, gamma, beta, self.bn_params[i - 1])",
+        "norm_forward(hidden, gamma, beta, self.bn_params[0])",
         {"test_fc_net_batchnorm"},
         "shares the first layer's bn_param between all layers (running averages of the wrong size)",
     ),
@@ -410,7 +410,7 @@ UNITS = (
     Unit("layernorm_backward", "layers"),
     Unit("dropout_forward", "layers"),
     Unit("dropout_backward", "layers"),
-    Unit("fc_net_normalized_loss", "classifiers.fc_net"),
+    Unit("normalized_loss", "classifiers.fc_net", method_of="FullyConnectedNet"),
 )
 
 ASSIGNMENT = Assignment(

@@ -143,75 +143,75 @@ def batchnorm_dropout_alternatives(units: dict[str, Unit]) -> tuple[PlantedAlter
         alt("dropout_backward_kept_over_p", "dropout_backward", "kept units from the mask, divided by p", """
             dx = dout * (mask != 0) / dropout_param["p"]
             """),
-        alt("fcn_normalized_lists_graph_backward", "fc_net_normalized_loss",
+        alt("fcn_normalized_lists_graph_backward", "normalized_loss",
             "caches in lists, explicit branches, batchnorm_backward (the graph version)", """
             caches = []
             out = X
-            for i in range(1, model.num_layers):
-                out, fc_cache = affine_forward(out, model.params["W%d" % i], model.params["b%d" % i])
+            for i in range(1, self.num_layers):
+                out, fc_cache = affine_forward(out, self.params["W%d" % i], self.params["b%d" % i])
                 norm_cache = None
-                if model.normalization == "batchnorm":
-                    out, norm_cache = batchnorm_forward(out, model.params["gamma%d" % i], model.params["beta%d" % i],
-                                                        model.bn_params[i - 1])
-                elif model.normalization == "layernorm":
-                    out, norm_cache = layernorm_forward(out, model.params["gamma%d" % i], model.params["beta%d" % i],
-                                                        model.bn_params[i - 1])
+                if self.normalization == "batchnorm":
+                    out, norm_cache = batchnorm_forward(out, self.params["gamma%d" % i], self.params["beta%d" % i],
+                                                        self.bn_params[i - 1])
+                elif self.normalization == "layernorm":
+                    out, norm_cache = layernorm_forward(out, self.params["gamma%d" % i], self.params["beta%d" % i],
+                                                        self.bn_params[i - 1])
                 out, relu_cache = relu_forward(out)
                 drop_cache = None
-                if model.use_dropout:
-                    out, drop_cache = dropout_forward(out, model.dropout_param)
+                if self.use_dropout:
+                    out, drop_cache = dropout_forward(out, self.dropout_param)
                 caches.append((fc_cache, norm_cache, relu_cache, drop_cache))
-            last = model.num_layers
-            scores, last_cache = affine_forward(out, model.params["W%d" % last], model.params["b%d" % last])
+            last = self.num_layers
+            scores, last_cache = affine_forward(out, self.params["W%d" % last], self.params["b%d" % last])
             """, """
             loss, dout = softmax_loss(scores, y)
             dout, grads["W%d" % last], grads["b%d" % last] = affine_backward(dout, last_cache)
             for i in range(last - 1, 0, -1):
                 fc_cache, norm_cache, relu_cache, drop_cache = caches.pop()
-                if model.use_dropout:
+                if self.use_dropout:
                     dout = dropout_backward(dout, drop_cache)
                 dout = relu_backward(dout, relu_cache)
-                if model.normalization == "batchnorm":
+                if self.normalization == "batchnorm":
                     dout, grads["gamma%d" % i], grads["beta%d" % i] = batchnorm_backward(dout, norm_cache)
-                elif model.normalization == "layernorm":
+                elif self.normalization == "layernorm":
                     dout, grads["gamma%d" % i], grads["beta%d" % i] = layernorm_backward(dout, norm_cache)
                 dout, grads["W%d" % i], grads["b%d" % i] = affine_backward(dout, fc_cache)
             for i in range(1, last + 1):
-                loss += 0.5 * model.reg * np.sum(model.params["W%d" % i] ** 2)
-                grads["W%d" % i] += model.reg * model.params["W%d" % i]
+                loss += 0.5 * self.reg * np.sum(self.params["W%d" % i] ** 2)
+                grads["W%d" % i] += self.reg * self.params["W%d" % i]
             """),
-        alt("fcn_normalized_named_caches", "fc_net_normalized_loss",
+        alt("fcn_normalized_named_caches", "normalized_loss",
             "caches in a dict by layer and kind, regularization inside the backward loop", """
             model_caches = {}
             h = X
-            L = model.num_layers
+            L = self.num_layers
             for i in range(1, L + 1):
-                h, model_caches[("affine", i)] = affine_forward(h, model.params[f"W{i}"], model.params[f"b{i}"])
+                h, model_caches[("affine", i)] = affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
                 if i == L:
                     break
-                if model.normalization is not None:
-                    forward = batchnorm_forward if model.normalization == "batchnorm" else layernorm_forward
-                    h, model_caches[("norm", i)] = forward(h, model.params[f"gamma{i}"], model.params[f"beta{i}"],
-                                                           model.bn_params[i - 1])
+                if self.normalization is not None:
+                    forward = batchnorm_forward if self.normalization == "batchnorm" else layernorm_forward
+                    h, model_caches[("norm", i)] = forward(h, self.params[f"gamma{i}"], self.params[f"beta{i}"],
+                                                           self.bn_params[i - 1])
                 h, model_caches[("relu", i)] = relu_forward(h)
-                if model.use_dropout:
-                    h, model_caches[("dropout", i)] = dropout_forward(h, model.dropout_param)
+                if self.use_dropout:
+                    h, model_caches[("dropout", i)] = dropout_forward(h, self.dropout_param)
             scores = h
             """, """
             data_loss, dh = softmax_loss(scores, y)
             reg_loss = 0.0
             for i in range(L, 0, -1):
                 if i < L:
-                    if model.use_dropout:
+                    if self.use_dropout:
                         dh = dropout_backward(dh, model_caches[("dropout", i)])
                     dh = relu_backward(dh, model_caches[("relu", i)])
-                    if model.normalization is not None:
-                        backward = batchnorm_backward_alt if model.normalization == "batchnorm" else layernorm_backward
+                    if self.normalization is not None:
+                        backward = batchnorm_backward_alt if self.normalization == "batchnorm" else layernorm_backward
                         dh, grads[f"gamma{i}"], grads[f"beta{i}"] = backward(dh, model_caches[("norm", i)])
                 dh, dW, grads[f"b{i}"] = affine_backward(dh, model_caches[("affine", i)])
-                W = model.params[f"W{i}"]
-                grads[f"W{i}"] = dW + model.reg * W
-                reg_loss += 0.5 * model.reg * np.sum(W * W)
+                W = self.params[f"W{i}"]
+                grads[f"W{i}"] = dW + self.reg * W
+                reg_loss += 0.5 * self.reg * np.sum(W * W)
             loss = data_loss + reg_loss
             """),
     )

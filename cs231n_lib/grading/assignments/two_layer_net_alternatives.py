@@ -35,7 +35,7 @@ def student_cell(unit: Unit, *bodies: str) -> str:
 
 def alternative(units: dict[str, Unit], name: str, unit: str, description: str, *bodies: str,
                 notebook: str | None = None) -> PlantedAlternative:
-    return planted_alternative(name, unit, student_cell(units[unit], *bodies), description, notebook)
+    return planted_alternative(name, unit, lambda: student_cell(units[unit], *bodies), description, notebook)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -262,14 +262,39 @@ class FullyConnectedNet:
         return loss, grads
 
     def normalized_loss(self, X, y=None):
-        """loss() of a network with normalization or dropout layers: see the batchnorm_dropout assignment.
+        """loss() of a network with batch/layer normalization or dropout (the batchnorm_dropout assignment).
 
-        Same inputs and outputs as loss(); X is already cast to self.dtype and
-        the modes of self.dropout_param and self.bn_params are already set.
+        The architecture is
+
+            {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+        loss() calls this method after casting X to self.dtype and setting the "mode" of
+        self.dropout_param and of each of self.bn_params to "train" (y given) or "test" (y is None).
+        It uses:
+        - self.params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
+          "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
+        - self.num_layers: the number L of affine layers
+        - self.normalization: None, "batchnorm" or "layernorm"
+        - self.bn_params: one parameter dictionary per normalization layer (bn_params[i - 1]
+          for hidden layer i), passed to batchnorm_forward / layernorm_forward
+        - self.use_dropout, self.dropout_param: whether to use dropout, and the dictionary of
+          every dropout layer, passed to dropout_forward
+        - self.reg: strength of the L2 regularization of the weights
+
+        Inputs:
+        - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
+        - y: labels, of shape (N,), or None
+
+        Returns:
+        If y is None: the scores, of shape (N, C).
+        Otherwise a tuple of:
+        - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of the weights W1 ... W{L});
+          gammas and betas are not regularized
+        - grads: dictionary with the same keys as self.params, of the gradients of the loss
         """
-        raise NotImplementedError(
-            "FullyConnectedNet with normalization or dropout is built in the batchnorm_dropout assignment"
-        )
+        # Written and graded in batchnorm_dropout.ipynb; edit it there. This copy calls the notebook's.
+        from cs231n.notebook_units import written_in_notebook
+        return written_in_notebook("normalized_loss", "batchnorm_dropout.ipynb")(self, X, y)
 
     def save(self, fname):
         """Save the parameters to the file fname (a .npz archive)."""
@@ -279,47 +304,3 @@ class FullyConnectedNet:
         """Replace the parameters by those saved in fname with save()."""
         with np.load(fname) as saved:
             self.params = {name: saved[name] for name in saved.files}
-
-
-def fc_net_normalized_loss(model, X, y=None):
-    """loss() of a FullyConnectedNet with batch/layer normalization or dropout.
-
-    The architecture is
-
-        {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
-
-    FullyConnectedNet.loss() hands a network that uses normalization or dropout
-    to this function (it is the class's normalized_loss method, installed
-    below), after casting X to model.dtype and setting the "mode" of
-    model.dropout_param and of each of model.bn_params to "train" (y given) or
-    "test" (y is None).
-
-    Inputs:
-    - model: the FullyConnectedNet; it holds
-      - params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
-        "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
-      - num_layers: the number L of affine layers
-      - normalization: None, "batchnorm" or "layernorm"
-      - bn_params: one parameter dictionary per normalization layer (bn_params[i - 1]
-        for hidden layer i), passed to batchnorm_forward / layernorm_forward
-      - use_dropout, dropout_param: whether to use dropout, and the dictionary of
-        every dropout layer, passed to dropout_forward
-      - reg: strength of the L2 regularization of the weights
-    - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
-    - y: labels, of shape (N,), or None
-
-    Returns:
-    If y is None: the scores, of shape (N, C).
-    Otherwise a tuple of:
-    - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of the weights W1 ... W{L});
-      gammas and betas are not regularized
-    - grads: dictionary with the same keys as model.params, of the gradients of the loss
-    """
-    # Written and graded in batchnorm_dropout.ipynb; edit it there. This copy calls the notebook's.
-    from cs231n.notebook_units import written_in_notebook
-    return written_in_notebook("fc_net_normalized_loss", "batchnorm_dropout.ipynb")(model, X, y)
-
-
-# The network's normalization and dropout come from the function above (a unit of the
-# batchnorm_dropout assignment, which students write in that notebook and install the same way).
-FullyConnectedNet.normalized_loss = fc_net_normalized_loss

@@ -262,14 +262,88 @@ class FullyConnectedNet:
         return loss, grads
 
     def normalized_loss(self, X, y=None):
-        """loss() of a network with normalization or dropout layers: see the batchnorm_dropout assignment.
+        """loss() of a network with batch/layer normalization or dropout (the batchnorm_dropout assignment).
 
-        Same inputs and outputs as loss(); X is already cast to self.dtype and
-        the modes of self.dropout_param and self.bn_params are already set.
+        The architecture is
+
+            {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+        loss() calls this method after casting X to self.dtype and setting the "mode" of
+        self.dropout_param and of each of self.bn_params to "train" (y given) or "test" (y is None).
+        It uses:
+        - self.params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
+          "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
+        - self.num_layers: the number L of affine layers
+        - self.normalization: None, "batchnorm" or "layernorm"
+        - self.bn_params: one parameter dictionary per normalization layer (bn_params[i - 1]
+          for hidden layer i), passed to batchnorm_forward / layernorm_forward
+        - self.use_dropout, self.dropout_param: whether to use dropout, and the dictionary of
+          every dropout layer, passed to dropout_forward
+        - self.reg: strength of the L2 regularization of the weights
+
+        Inputs:
+        - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
+        - y: labels, of shape (N,), or None
+
+        Returns:
+        If y is None: the scores, of shape (N, C).
+        Otherwise a tuple of:
+        - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of the weights W1 ... W{L});
+          gammas and betas are not regularized
+        - grads: dictionary with the same keys as self.params, of the gradients of the loss
         """
-        raise NotImplementedError(
-            "FullyConnectedNet with normalization or dropout is built in the batchnorm_dropout assignment"
-        )
+        scores = None
+        ############################################################################
+        # TODO: Implement the forward pass. Hidden layer i is affine, then        #
+        # batchnorm_forward or layernorm_forward with gamma{i}, beta{i} and        #
+        # self.bn_params[i - 1] (if self.normalization says so), then relu, then  #
+        # dropout_forward with self.dropout_param (if self.use_dropout). The last #
+        # layer is affine only. Keep every layer's cache.                         #
+        ############################################################################
+        L = self.num_layers
+        norm_forward = {"batchnorm": batchnorm_forward, "layernorm": layernorm_forward}.get(self.normalization)
+        caches = {}
+        hidden = X
+        for i in range(1, L):
+            hidden, fc_cache = affine_forward(hidden, self.params[f"W{i}"], self.params[f"b{i}"])  # (N, H_i)
+            norm_cache = drop_cache = None
+            if norm_forward is not None:
+                gamma, beta = self.params[f"gamma{i}"], self.params[f"beta{i}"]
+                hidden, norm_cache = norm_forward(hidden, gamma, beta, self.bn_params[i - 1])
+            hidden, relu_cache = relu_forward(hidden)
+            if self.use_dropout:
+                hidden, drop_cache = dropout_forward(hidden, self.dropout_param)
+            caches[i] = (fc_cache, norm_cache, relu_cache, drop_cache)
+        scores, caches[L] = affine_forward(hidden, self.params[f"W{L}"], self.params[f"b{L}"])  # (N, C)
+
+        if y is None:
+            return scores
+
+        loss, grads = 0.0, {}
+        ############################################################################
+        # TODO: Implement the backward pass: the softmax loss, then each layer's  #
+        # backward in reverse order (batchnorm_backward_alt for batch norm), with #
+        # the gradients in grads under the names of self.params. Add the L2       #
+        # regularization of the weights (not of gammas, betas or biases) with a   #
+        # factor of 0.5.                                                          #
+        ############################################################################
+        norm_backward = {"batchnorm": batchnorm_backward_alt, "layernorm": layernorm_backward}.get(self.normalization)
+        loss, dout = softmax_loss(scores, y)
+        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, caches[L])
+        for i in range(L - 1, 0, -1):
+            fc_cache, norm_cache, relu_cache, drop_cache = caches[i]
+            if self.use_dropout:
+                dout = dropout_backward(dout, drop_cache)
+            dout = relu_backward(dout, relu_cache)
+            if norm_backward is not None:
+                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward(dout, norm_cache)
+            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache)
+        for i in range(1, L + 1):
+            W = self.params[f"W{i}"]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads[f"W{i}"] = grads[f"W{i}"] + self.reg * W
+
+        return loss, grads
 
     def save(self, fname):
         """Save the parameters to the file fname (a .npz archive)."""
@@ -279,96 +353,3 @@ class FullyConnectedNet:
         """Replace the parameters by those saved in fname with save()."""
         with np.load(fname) as saved:
             self.params = {name: saved[name] for name in saved.files}
-
-
-def fc_net_normalized_loss(model, X, y=None):
-    """loss() of a FullyConnectedNet with batch/layer normalization or dropout.
-
-    The architecture is
-
-        {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
-
-    FullyConnectedNet.loss() hands a network that uses normalization or dropout
-    to this function (it is the class's normalized_loss method, installed
-    below), after casting X to model.dtype and setting the "mode" of
-    model.dropout_param and of each of model.bn_params to "train" (y given) or
-    "test" (y is None).
-
-    Inputs:
-    - model: the FullyConnectedNet; it holds
-      - params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
-        "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
-      - num_layers: the number L of affine layers
-      - normalization: None, "batchnorm" or "layernorm"
-      - bn_params: one parameter dictionary per normalization layer (bn_params[i - 1]
-        for hidden layer i), passed to batchnorm_forward / layernorm_forward
-      - use_dropout, dropout_param: whether to use dropout, and the dictionary of
-        every dropout layer, passed to dropout_forward
-      - reg: strength of the L2 regularization of the weights
-    - X: input data, of shape (N, d_1, ..., d_k), d_1 * ... * d_k = D
-    - y: labels, of shape (N,), or None
-
-    Returns:
-    If y is None: the scores, of shape (N, C).
-    Otherwise a tuple of:
-    - loss: scalar, the softmax loss plus 0.5 * reg * (sum of the squares of the weights W1 ... W{L});
-      gammas and betas are not regularized
-    - grads: dictionary with the same keys as model.params, of the gradients of the loss
-    """
-    scores = None
-    ############################################################################
-    # TODO: Implement the forward pass. Hidden layer i is affine, then        #
-    # batchnorm_forward or layernorm_forward with gamma{i}, beta{i} and        #
-    # model.bn_params[i - 1] (if model.normalization says so), then relu,     #
-    # then dropout_forward with model.dropout_param (if model.use_dropout).   #
-    # The last layer is affine only. Keep every layer's cache.                #
-    ############################################################################
-    L = model.num_layers
-    norm_forward = {"batchnorm": batchnorm_forward, "layernorm": layernorm_forward}.get(model.normalization)
-    caches = {}
-    hidden = X
-    for i in range(1, L):
-        hidden, fc_cache = affine_forward(hidden, model.params[f"W{i}"], model.params[f"b{i}"])  # (N, H_i)
-        norm_cache = drop_cache = None
-        if norm_forward is not None:
-            gamma, beta = model.params[f"gamma{i}"], model.params[f"beta{i}"]
-            hidden, norm_cache = norm_forward(hidden, gamma, beta, model.bn_params[i - 1])
-        hidden, relu_cache = relu_forward(hidden)
-        if model.use_dropout:
-            hidden, drop_cache = dropout_forward(hidden, model.dropout_param)
-        caches[i] = (fc_cache, norm_cache, relu_cache, drop_cache)
-    scores, caches[L] = affine_forward(hidden, model.params[f"W{L}"], model.params[f"b{L}"])  # (N, C)
-
-    if y is None:
-        return scores
-
-    loss, grads = 0.0, {}
-    ############################################################################
-    # TODO: Implement the backward pass: the softmax loss, then each layer's  #
-    # backward in reverse order (batchnorm_backward_alt for batch norm), with #
-    # the gradients in grads under the names of model.params. Add the L2      #
-    # regularization of the weights (not of gammas, betas or biases) with a   #
-    # factor of 0.5.                                                           #
-    ############################################################################
-    norm_backward = {"batchnorm": batchnorm_backward_alt, "layernorm": layernorm_backward}.get(model.normalization)
-    loss, dout = softmax_loss(scores, y)
-    dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, caches[L])
-    for i in range(L - 1, 0, -1):
-        fc_cache, norm_cache, relu_cache, drop_cache = caches[i]
-        if model.use_dropout:
-            dout = dropout_backward(dout, drop_cache)
-        dout = relu_backward(dout, relu_cache)
-        if norm_backward is not None:
-            dout, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward(dout, norm_cache)
-        dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache)
-    for i in range(1, L + 1):
-        W = model.params[f"W{i}"]
-        loss += 0.5 * model.reg * np.sum(W * W)
-        grads[f"W{i}"] = grads[f"W{i}"] + model.reg * W
-
-    return loss, grads
-
-
-# The network's normalization and dropout come from the function above (a unit of the
-# batchnorm_dropout assignment, which students write in that notebook and install the same way).
-FullyConnectedNet.normalized_loss = fc_net_normalized_loss
