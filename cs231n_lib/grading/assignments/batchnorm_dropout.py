@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import expect_loss_and_grads, explain_with_layers, run, run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, RandomNormal, StepRef
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -403,22 +403,15 @@ PLANTED_BUGS = (
 )
 
 UNITS = (
-    Unit("batchnorm_forward", "layers"),
-    Unit("batchnorm_backward", "layers"),
-    Unit("batchnorm_backward_alt", "layers"),
-    Unit("layernorm_forward", "layers"),
-    Unit("layernorm_backward", "layers"),
-    Unit("dropout_forward", "layers"),
-    Unit("dropout_backward", "layers"),
-    Unit("fc_net_normalized_loss", "classifiers.fc_net"),
+    *units_in("layers", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt", "layernorm_forward",
+              "layernorm_backward", "dropout_forward", "dropout_backward"),
+    *units_in("classifiers.fc_net", "fc_net_normalized_loss"),
 )
 
-ASSIGNMENT = Assignment(
-    "batchnorm_dropout",
-    notebooks=("batchnorm_dropout",),
+PLANTED_ALTERNATIVES = batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS})
+
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=UNITS,
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("bn_backward_skips_variance_path", "bn_alt_loop_over_features", "dropout_p_as_drop_probability"),
-    checks=checks_defined_in(globals()),
 )

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import run
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .gan_alternatives import ALTERNATIVES
+from .gan_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Float64 throughout (the dtype of the outputs is not graded). Every quantity compared with the
 # reference is well conditioned: one forward or backward pass, a loss on fixed inputs, one or two
@@ -582,17 +582,11 @@ PLANTED_BUGS = (
     ),
 )
 
-UNITS = ("sample_noise", "leaky_relu_forward", "leaky_relu_backward", "tanh_forward", "tanh_backward", "bce_loss",
-         "discriminator_loss", "generator_loss", "ls_discriminator_loss", "ls_generator_loss",
-         "discriminator_forward", "discriminator_backward", "generator_forward", "generator_backward",
-         "gan_train_step", "train_gan")
-
-ASSIGNMENT = Assignment(
-    "gan",
-    notebooks=("gan",),
-    units=tuple(Unit(name, "gan") for name in UNITS),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=ALTERNATIVES,
+ASSIGNMENT = assignment_defined_in(
+    globals(),
+    units=units_in("gan", "sample_noise", "leaky_relu_forward", "leaky_relu_backward", "tanh_forward", "tanh_backward",
+                   "bce_loss", "discriminator_loss", "generator_loss", "ls_discriminator_loss", "ls_generator_loss",
+                   "discriminator_forward", "discriminator_backward", "generator_forward", "generator_backward",
+                   "gan_train_step", "train_gan"),
     demo_bugs=("bce_naive_logs", "sample_noise_row_loop", "discriminator_backward_flat_dlogits"),
-    checks=checks_defined_in(globals()),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..samples import planted_alternative
 
-ALTERNATIVES = (
+PLANTED_ALTERNATIVES = (
     # ------------------------------------------------------------------------------------------ noise
     planted_alternative("sample_noise_uniform", "sample_noise", '''
 def sample_noise(batch_size, dim, seed=None):

@@ -13,13 +13,13 @@ import numpy as np
 
 from ...data.coco import caption_accuracy
 from ..check_helpers import expect_items_close, run, run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES
+from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Tolerances, the same in the notebook's visible checks (which print them) and here, so that a
 # notebook whose visible checks pass loses a hidden check only on other inputs. Every check below is
@@ -519,24 +519,13 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "rnn_captioning",
-    notebooks=("rnn_captioning",),
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=(
-        Unit("rnn_step_forward", "rnn_layers"),
-        Unit("rnn_step_backward", "rnn_layers"),
-        Unit("rnn_forward", "rnn_layers"),
-        Unit("rnn_backward", "rnn_layers"),
-        Unit("word_embedding_forward", "rnn_layers"),
-        Unit("word_embedding_backward", "rnn_layers"),
-        Unit("lstm_step_forward", "rnn_layers"),
-        Unit("lstm_step_backward", "rnn_layers"),
-        Unit("lstm_forward", "rnn_layers"),
-        Unit("lstm_backward", "rnn_layers"),
-        Unit("CaptioningRNN", "classifiers.rnn"),
+        *units_in("rnn_layers", "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+                  "word_embedding_forward", "word_embedding_backward", "lstm_step_forward", "lstm_step_backward",
+                  "lstm_forward", "lstm_backward"),
+        *units_in("classifiers.rnn", "CaptioningRNN"),
     ),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("embedding_forward_loop", "rnn_backward_dx_of_hidden_size", "sample_always_feeds_start"),
-    checks=checks_defined_in(globals()),
 )

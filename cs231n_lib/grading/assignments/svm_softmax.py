@@ -17,15 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape, relative_error
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, RandomNormal, Results, StepRef, result_value, step_problem
 from ..probe import Unsupported
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .knn import interleaved_speed_check
-from .svm_softmax_alternatives import PLANTED_ALTERNATIVES
+from .svm_softmax_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Losses and gradients are exact formulas evaluated in float64; loops and vectorized code
 # differ only by summation order (~1e-15), so 1e-9 leaves room without hiding any real mistake.
@@ -699,20 +699,13 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "svm_softmax",
-    notebooks=("svm_softmax",),
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=(
-        Unit("svm_loss_naive", "classifiers.linear_svm"),
-        Unit("svm_loss_vectorized", "classifiers.linear_svm"),
-        Unit("LinearClassifier", "classifiers.linear_classifier"),
-        Unit("LinearSVM", "classifiers.linear_classifier"),
-        Unit("softmax_loss_naive", "classifiers.softmax"),
-        Unit("softmax_loss_vectorized", "classifiers.softmax"),
-        Unit("Softmax", "classifiers.linear_classifier"),
+        *units_in("classifiers.linear_svm", "svm_loss_naive", "svm_loss_vectorized"),
+        *units_in("classifiers.linear_classifier", "LinearClassifier", "LinearSVM"),
+        *units_in("classifiers.softmax", "softmax_loss_naive", "softmax_loss_vectorized"),
+        *units_in("classifiers.linear_classifier", "Softmax"),
     ),
-    planted_bugs=PLANTED_BUGS,
     demo_bugs=("svm_vectorized_loops", "train_without_sampling", "softmax_naive_unstable"),
-    planted_alternatives=PLANTED_ALTERNATIVES,
-    checks=checks_defined_in(globals()),
 )

@@ -19,9 +19,9 @@ from ..check_helpers import (
     run,
     run_keeping_inputs,
 )
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..judge import run_as_in_a_kernel
 from ..plan import Plan, StepRef, result_value, step_problem
 from ..samples import planted_bug
@@ -679,27 +679,17 @@ PLANTED_BUGS = (
 )
 
 UNITS = (
-    Unit("affine_forward", "layers"),
-    Unit("affine_backward", "layers"),
-    Unit("relu_forward", "layers"),
-    Unit("relu_backward", "layers"),
-    Unit("affine_relu_forward", "layer_utils"),
-    Unit("affine_relu_backward", "layer_utils"),
-    Unit("svm_loss", "layers"),
-    Unit("softmax_loss", "layers"),
-    Unit("TwoLayerNet", "classifiers.fc_net"),
-    Unit("FullyConnectedNet", "classifiers.fc_net"),
-    Unit("sgd_momentum", "optim"),
-    Unit("rmsprop", "optim"),
-    Unit("adam", "optim"),
+    *units_in("layers", "affine_forward", "affine_backward", "relu_forward", "relu_backward"),
+    *units_in("layer_utils", "affine_relu_forward", "affine_relu_backward"),
+    *units_in("layers", "svm_loss", "softmax_loss"),
+    *units_in("classifiers.fc_net", "TwoLayerNet", "FullyConnectedNet"),
+    *units_in("optim", "sgd_momentum", "rmsprop", "adam"),
 )
 
-ASSIGNMENT = Assignment(
-    "two_layer_net",
-    notebooks=("two_layer_net",),
+PLANTED_ALTERNATIVES = two_layer_net_alternatives({unit.name: unit for unit in UNITS}) + EXPERIMENT_ALTERNATIVES
+
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=UNITS,
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}) + EXPERIMENT_ALTERNATIVES,
     demo_bugs=("affine_backward_flat_dx", "softmax_loop_over_examples", "imports_reference"),
-    checks=checks_defined_in(globals()),
 )
