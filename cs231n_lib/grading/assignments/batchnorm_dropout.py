@@ -299,22 +299,26 @@ def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:
     explain_with_layers(plan, start, "Your fc_net_normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
 
 
+def _normalized_nets(plan: Plan, rng: np.random.Generator, normalization: str, deeper_configs,
+                     layer_checks: tuple[str, ...]) -> None:
+    """fc_net_normalized_loss with this normalization: CS231n's initial losses, then the deeper nets
+    (seed, hidden_dims, x_shape, reg) of deeper_configs; a failure names the layer_checks that fail too."""
+    start = len(plan.expectations)
+    _cs231n_initial_losses(plan, normalization=normalization)
+    _deeper_nets(plan, rng, [(*config, {"normalization": normalization}) for config in deeper_configs])
+    _explain_with_layers(plan, start, *layer_checks)
+
+
 @hidden_check(unit="fc_net_normalized_loss")
 def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
-    start = len(plan.expectations)
-    _cs231n_initial_losses(plan, normalization="batchnorm")
-    _deeper_nets(plan, rng, [(3409, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "batchnorm"}),
-                             (3410, [5], (5, 6), 0.0, {"normalization": "batchnorm"})])
-    _explain_with_layers(plan, start, "batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt")
+    _normalized_nets(plan, rng, "batchnorm", [(3409, [6, 5, 7], (8, 3, 2, 2), 0.7), (3410, [5], (5, 6), 0.0)],
+                     ("batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt"))
 
 
 @hidden_check(unit="fc_net_normalized_loss")
 def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
-    start = len(plan.expectations)
-    _cs231n_initial_losses(plan, normalization="layernorm")
-    _deeper_nets(plan, rng, [(3411, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "layernorm"}),
-                             (3412, [5], (1, 6), 0.2, {"normalization": "layernorm"})])
-    _explain_with_layers(plan, start, "layernorm_forward", "layernorm_backward")
+    _normalized_nets(plan, rng, "layernorm", [(3411, [6, 5, 7], (8, 3, 2, 2), 0.7), (3412, [5], (1, 6), 0.2)],
+                     ("layernorm_forward", "layernorm_backward"))
 
 
 @hidden_check(unit="fc_net_normalized_loss")
