@@ -47,6 +47,19 @@ def expect_loss_and_grads(plan: Plan, result: StepRef, name: str, tol: float, by
     plan.expect_close(plan.item(result, 1, record=True), f"{name}: grads", tol, by_value=by_value)
 
 
+def validation_accuracy_verdict(name: str, accuracy: float, staff_accuracy: float, threshold: float,
+                                num_images: int, kept: str, advice: str) -> list[str]:
+    """The verdict on a model a student trained (``name``, e.g. best_svm): it passes when it classifies at
+    least threshold of the num_images embedded validation images. The message gives its accuracy, the
+    threshold and the accuracy of the model (``kept``: a classifier, a network) the staff's search keeps;
+    a failure adds advice on how to search."""
+    summary = (f"your {name} classifies {accuracy:.3f} of the {num_images} embedded validation images correctly "
+               f"(at least {threshold:.3f} needed; the staff's search keeps a {kept} that scores {staff_accuracy:.3f})")
+    if not accuracy >= threshold:
+        raise CheckFailure(f"{name}: {summary}. {advice}")
+    return [f"{name}: {summary}"]
+
+
 def _array_pairs(got: Any, expected: Any, path: str = "") -> Iterator[tuple[str, Any, np.ndarray]]:
     """(path, got, expected) for every array of ndim >= 1 in a nested structure of results."""
     if isinstance(expected, dict) and isinstance(got, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .course import GRADING_PACKAGE, LIBRARY_PACKAGE, REPO_ROOT, assignments
@@ -268,28 +269,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.root, args.out)
 
 
+def _verb(verbs: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int],
+          help: str) -> argparse.ArgumentParser:
+    """The parser of the verb name: main() calls run(args) with the arguments it parsed."""
+    parser = verbs.add_parser(name, help=help)
+    parser.set_defaults(run=run)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cs231n-course", description=__doc__)
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="course root (default: this repository)")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
-    sync = verbs.add_parser("sync", help="copy reference solutions from cs231n_lib into source notebooks")
+    sync = _verb(verbs, "sync", cmd_sync, help="copy reference solutions from cs231n_lib into source notebooks")
     sync.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     sync.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    sync.set_defaults(run=cmd_sync)
 
-    release = verbs.add_parser("release", help="generate release/ and solutions/ with nbgrader")
+    release = _verb(verbs, "release", cmd_release, help="generate release/ and solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*")
-    release.set_defaults(run=cmd_release)
 
-    check_release = verbs.add_parser("check-release", help="exit 1 if release/ or solutions/ is stale")
+    check_release = _verb(verbs, "check-release", cmd_check_release, help="exit 1 if release/ or solutions/ is stale")
     check_release.add_argument("assignments", nargs="*")
-    check_release.set_defaults(run=cmd_check_release)
 
-    leak = verbs.add_parser("leak-scan", help="look for answers, hidden tests or staff files in release/")
-    leak.set_defaults(run=cmd_leak_scan)
+    _verb(verbs, "leak-scan", cmd_leak_scan, help="look for answers, hidden tests or staff files in release/")
 
-    grade = verbs.add_parser("autograde", help="autograde what is in submitted/ in parallel and print the scores")
+    grade = _verb(verbs, "autograde", cmd_autograde,
+                  help="autograde what is in submitted/ in parallel and print the scores")
     grade.add_argument("assignments", nargs="+", metavar="assignment",
                        help="one or more assignments, graded on one pool of workers")
     grade.add_argument("--student", action="append", help="only this student (repeatable; one assignment)")
@@ -297,48 +303,43 @@ def build_parser() -> argparse.ArgumentParser:
                        help="local Dask worker processes (default: one per core); 1 grades in this process")
     grade.add_argument("--scheduler", help="address of an existing Dask scheduler (e.g. tcp://host:8786)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded from the same files")
-    grade.set_defaults(run=cmd_autograde)
 
-    report = verbs.add_parser("report", help="write CSV and HTML score reports from the gradebook")
+    report = _verb(verbs, "report", cmd_report, help="write CSV and HTML score reports from the gradebook")
     report.add_argument("assignment")
     report.add_argument("--out", type=Path, default=Path("reports"))
-    report.set_defaults(run=cmd_report)
 
-    feedback = verbs.add_parser("feedback", help="write feedback/ for graded submissions whose answers are all graded")
+    feedback = _verb(verbs, "feedback", cmd_feedback,
+                     help="write feedback/ for graded submissions whose answers are all graded")
     feedback.add_argument("assignment")
     feedback.add_argument("--student", action="append", help="only this student (repeatable)")
     feedback.add_argument("--allow-ungraded", action="store_true",
                           help="also hand back submissions with answers not graded by hand yet (shown at 0)")
-    feedback.set_defaults(run=cmd_feedback)
 
-    collect = verbs.add_parser("collect", help="collect submissions from an LMS download (Canvas zip or folders)")
+    collect = _verb(verbs, "collect", cmd_collect,
+                    help="collect submissions from an LMS download (Canvas zip or folders)")
     collect.add_argument("assignment")
     collect.add_argument("archive", type=Path, help="the LMS's zip, or a folder with one folder per student")
     collect.add_argument("--roster", type=Path, required=True,
                          help="CSV with student_id and lms_id (and name, email, sis_id, sis_login, section)")
     collect.add_argument("--force", action="store_true", help="replace submissions already in submitted/")
-    collect.set_defaults(run=cmd_collect)
 
-    export = verbs.add_parser("export", help="write the grades as a file Canvas or Gradescope imports")
+    export = _verb(verbs, "export", cmd_export, help="write the grades as a file Canvas or Gradescope imports")
     export.add_argument("assignment")
     export.add_argument("--format", choices=["canvas", "gradescope", "csv"], default="csv")
     export.add_argument("--roster", type=Path, required=True, help="the roster CSV (see collect)")
     export.add_argument("--lms-assignment-id", help="Canvas's id of the assignment, to update its column")
     export.add_argument("--out", type=Path, help="default: <assignment>-<format>.csv")
-    export.set_defaults(run=cmd_export)
 
-    similar = verbs.add_parser("similarity", help="compare every pair of submissions' code, unit by unit")
+    similar = _verb(verbs, "similarity", cmd_similarity, help="compare every pair of submissions' code, unit by unit")
     similar.add_argument("assignment")
     similar.add_argument("--out", type=Path, default=Path("reports"))
-    similar.set_defaults(run=cmd_similarity)
 
-    new = verbs.add_parser("new-assignment", help="write a new assignment's three files from the template")
+    new = _verb(verbs, "new-assignment", cmd_new_assignment,
+                help="write a new assignment's three files from the template")
     new.add_argument("name", help="the assignment's name, e.g. network_visualization")
-    new.set_defaults(run=cmd_new_assignment)
 
-    demo = verbs.add_parser("demo", help="release, sample submissions, autograde and report in build/demo")
+    demo = _verb(verbs, "demo", cmd_demo, help="release, sample submissions, autograde and report in build/demo")
     demo.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "demo")
-    demo.set_defaults(run=cmd_demo)
     return parser
 
 

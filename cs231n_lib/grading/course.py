@@ -9,6 +9,7 @@ student packages.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -68,6 +69,30 @@ class Assignment:
     # Data files of the library (paths relative to cs231n_lib, e.g. a pretrained model) that its student
     # package ships, and those of later assignments; earlier packages never carry them.
     package_data: tuple[str, ...] = field(default=())
+
+
+def units_in(module: str, *names: str) -> tuple[Unit, ...]:
+    """The units names, in this order, all defined in one module of the library (dotted, inside cs231n_lib)."""
+    return tuple(Unit(name, module) for name in names)
+
+
+def assignment_defined_in(module_globals: Mapping[str, Any], units: tuple[Unit, ...], demo_bugs: tuple[str, ...] = (),
+                          notebooks: tuple[str, ...] = (), package_data: tuple[str, ...] = ()) -> Assignment:
+    """The assignment that a module of assignments/ declares with ``assignment_defined_in(globals(), ...)``.
+
+    What the module itself says is read from it, so that each declaration states only what is particular
+    to it: the name is the module's, the planted bugs and alternatives are its PLANTED_BUGS and
+    PLANTED_ALTERNATIVES (none where it defines none), the checks are those it defines
+    (checks_defined_in, so the call comes after them), and the notebook is the one named after the
+    assignment unless notebooks names others.
+    """
+    from .checks import checks_defined_in  # checks imports student_code, which imports this module
+
+    name = module_globals["__name__"].rpartition(".")[2]
+    return Assignment(name, notebooks=notebooks or (name,), units=units,
+                      planted_bugs=module_globals.get("PLANTED_BUGS", ()), demo_bugs=demo_bugs,
+                      planted_alternatives=module_globals.get("PLANTED_ALTERNATIVES", ()),
+                      checks=checks_defined_in(module_globals), package_data=package_data)
 
 
 @cache

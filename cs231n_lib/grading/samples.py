@@ -11,16 +11,20 @@ it); the test suite proves every one keeps full marks.
 
 from __future__ import annotations
 
+import re
 import shutil
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
-from .course import get_assignment
+from .course import Unit, get_assignment
 from .markers import grade_id, is_solution_cell
 from .release import clean_solution_source
+from .sync import unit_source
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,33 @@ class PlantedAlternative:
 def planted_alternative(name: str, unit: str, source: str | Callable[[], str], description: str,
                         notebook: str | None = None) -> PlantedAlternative:
     return PlantedAlternative(name, unit, source, description, notebook)
+
+
+_SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.MULTILINE | re.DOTALL)
+
+
+def student_cell(unit: Unit, *bodies: str) -> str:
+    """The unit's cell as a student fills it in: its text as sync writes it (docstring, given code, the
+    class around a method) with each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region replaced, in
+    order, by the next of bodies, dedented and indented as the region was."""
+    given = unit_source(unit) + "\n"
+    regions = list(_SOLUTION_REGION.finditer(given))
+    if len(regions) != len(bodies):
+        raise ValueError(f"{unit.name} has {len(regions)} solution regions, {len(bodies)} bodies given")
+    pieces, end = [], 0
+    for region, body in zip(regions, bodies, strict=True):
+        pieces.append(given[end:region.start()])
+        pieces.append(textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", region.group(1)))
+        end = region.end()
+    pieces.append(given[end:])
+    return "".join(pieces)
+
+
+def library_cell(unit_object: Any, *bodies: str) -> Callable[[], str]:
+    """What writes student_cell for a library function or class given as the object; it runs when the
+    alternative's source is first read, after every assignment is declared."""
+    unit = Unit(unit_object.__name__, unit_object.__module__.partition(".")[2])
+    return lambda: student_cell(unit, *bodies)
 
 
 def alternative_groups(alternatives: tuple[PlantedAlternative, ...]) -> list[list[PlantedAlternative]]:

@@ -52,8 +52,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
-from ..course import Assignment, Unit
+from ..checks import hidden_check
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -80,13 +80,10 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "$name",
-    notebooks=("$name",),
-    units=(Unit("sigmoid_forward", "$name"),),
-    planted_bugs=PLANTED_BUGS,
+ASSIGNMENT = assignment_defined_in(
+    globals(),
+    units=units_in("$name", "sigmoid_forward"),
     demo_bugs=("sigmoid_of_minus_x",),
-    checks=checks_defined_in(globals()),
 )
 ''')
 

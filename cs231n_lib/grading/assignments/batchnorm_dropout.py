@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import expect_loss_and_grads, explain_with_layers, run, run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import Unit, assignment_defined_in, units_in
 from ..plan import Plan, RandomNormal, StepRef
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -299,22 +299,26 @@ def _explain_with_layers(plan: Plan, start: int, *checks: str) -> None:
     explain_with_layers(plan, start, "Your normalized_loss", tuple(f"batchnorm_dropout.{c}" for c in checks))
 
 
+def _normalized_nets(plan: Plan, rng: np.random.Generator, normalization: str, deeper_configs,
+                     layer_checks: tuple[str, ...]) -> None:
+    """normalized_loss with this normalization: CS231n's initial losses, then the deeper nets
+    (seed, hidden_dims, x_shape, reg) of deeper_configs; a failure names the layer_checks that fail too."""
+    start = len(plan.expectations)
+    _cs231n_initial_losses(plan, normalization=normalization)
+    _deeper_nets(plan, rng, [(*config, {"normalization": normalization}) for config in deeper_configs])
+    _explain_with_layers(plan, start, *layer_checks)
+
+
 @hidden_check(unit="normalized_loss")
 def fc_net_batchnorm(plan: Plan, rng: np.random.Generator) -> None:
-    start = len(plan.expectations)
-    _cs231n_initial_losses(plan, normalization="batchnorm")
-    _deeper_nets(plan, rng, [(3409, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "batchnorm"}),
-                             (3410, [5], (5, 6), 0.0, {"normalization": "batchnorm"})])
-    _explain_with_layers(plan, start, "batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt")
+    _normalized_nets(plan, rng, "batchnorm", [(3409, [6, 5, 7], (8, 3, 2, 2), 0.7), (3410, [5], (5, 6), 0.0)],
+                     ("batchnorm_forward_train", "batchnorm_forward_running", "batchnorm_backward_alt"))
 
 
 @hidden_check(unit="normalized_loss")
 def fc_net_layernorm(plan: Plan, rng: np.random.Generator) -> None:
-    start = len(plan.expectations)
-    _cs231n_initial_losses(plan, normalization="layernorm")
-    _deeper_nets(plan, rng, [(3411, [6, 5, 7], (8, 3, 2, 2), 0.7, {"normalization": "layernorm"}),
-                             (3412, [5], (1, 6), 0.2, {"normalization": "layernorm"})])
-    _explain_with_layers(plan, start, "layernorm_forward", "layernorm_backward")
+    _normalized_nets(plan, rng, "layernorm", [(3411, [6, 5, 7], (8, 3, 2, 2), 0.7), (3412, [5], (1, 6), 0.2)],
+                     ("layernorm_forward", "layernorm_backward"))
 
 
 @hidden_check(unit="normalized_loss")
@@ -403,22 +407,15 @@ PLANTED_BUGS = (
 )
 
 UNITS = (
-    Unit("batchnorm_forward", "layers"),
-    Unit("batchnorm_backward", "layers"),
-    Unit("batchnorm_backward_alt", "layers"),
-    Unit("layernorm_forward", "layers"),
-    Unit("layernorm_backward", "layers"),
-    Unit("dropout_forward", "layers"),
-    Unit("dropout_backward", "layers"),
+    *units_in("layers", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt", "layernorm_forward",
+              "layernorm_backward", "dropout_forward", "dropout_backward"),
     Unit("normalized_loss", "classifiers.fc_net", method_of="FullyConnectedNet"),
 )
 
-ASSIGNMENT = Assignment(
-    "batchnorm_dropout",
-    notebooks=("batchnorm_dropout",),
+PLANTED_ALTERNATIVES = batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS})
+
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=UNITS,
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=batchnorm_dropout_alternatives({unit.name: unit for unit in UNITS}),
     demo_bugs=("bn_backward_skips_variance_path", "bn_alt_loop_over_features", "dropout_p_as_drop_probability"),
-    checks=checks_defined_in(globals()),
 )

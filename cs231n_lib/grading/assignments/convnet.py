@@ -18,12 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import expect_dtypes, expect_items_close, expect_loss_and_grads, run, run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
-from ..course import Assignment, Unit
+from ..checks import hidden_check
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .convnet_alternatives import PLANTED_ALTERNATIVES
+from .convnet_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Every check here is well conditioned (one forward or backward pass, one loss on fixed inputs), so
 # results are compared with the reference's. Float64 results at 1e-7 (TOL), the bound the visible
@@ -294,22 +294,14 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "convnet",
-    notebooks=("convnet",),
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=(
-        Unit("conv_forward_naive", "layers"),
-        Unit("conv_backward_naive", "layers"),
-        Unit("max_pool_forward_naive", "layers"),
-        Unit("max_pool_backward_naive", "layers"),
-        Unit("ThreeLayerConvNet", "classifiers.cnn"),
-        Unit("spatial_batchnorm_forward", "layers"),
-        Unit("spatial_batchnorm_backward", "layers"),
-        Unit("spatial_groupnorm_forward", "layers"),
-        Unit("spatial_groupnorm_backward", "layers"),
+        *units_in("layers", "conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive",
+                  "max_pool_backward_naive"),
+        *units_in("classifiers.cnn", "ThreeLayerConvNet"),
+        *units_in("layers", "spatial_batchnorm_forward", "spatial_batchnorm_backward", "spatial_groupnorm_forward",
+                  "spatial_groupnorm_backward"),
     ),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("conv_backward_dw_overwritten", "max_pool_backward_overwrites_overlaps", "groupnorm_loop_over_groups"),
-    checks=checks_defined_in(globals()),
 )

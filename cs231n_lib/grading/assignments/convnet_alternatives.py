@@ -13,29 +13,7 @@ backward alternatives read either shape.
 
 from __future__ import annotations
 
-import inspect
-import re
-
-from ..samples import planted_alternative
-
-
-def with_solutions(unit_object, *bodies: str) -> str:
-    """The unit's given code (docstrings, constructor, contract lines) with each solution region
-    replaced by the next of bodies, indented as the region was: only the student's part differs."""
-    source = inspect.getsource(unit_object)
-    pattern = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n", re.S | re.M)
-    regions = pattern.findall(source)
-    if len(regions) != len(bodies):
-        raise ValueError(f"{unit_object.__name__}: {len(regions)} solution regions, {len(bodies)} bodies given")
-    replacements = iter(bodies)
-
-    def replace(match):
-        indent = match.group(1)
-        body = inspect.cleandoc(next(replacements))
-        return "".join(f"{indent}{line}\n" if line else "\n" for line in body.split("\n"))
-
-    return pattern.sub(replace, source)
-
+from ..samples import library_cell, planted_alternative
 
 CONV_FORWARD_TEXTBOOK = '''
 def conv_forward_naive(x, w, b, conv_param):
@@ -366,10 +344,10 @@ def _alternatives():
         planted_alternative("max_pool_backward_textbook", "max_pool_backward_naive", POOL_BACKWARD_TEXTBOOK,
                             "four loops, unravel_index of the argmax"),
         planted_alternative("three_layer_convnet_textbook", "ThreeLayerConvNet",
-                            with_solutions(ThreeLayerConvNet, CNN_INIT_TEXTBOOK, CNN_FORWARD_TEXTBOOK,
+                            library_cell(ThreeLayerConvNet, CNN_INIT_TEXTBOOK, CNN_FORWARD_TEXTBOOK,
                                            CNN_BACKWARD_TEXTBOOK), "CS231n's sandwich layers"),
         planted_alternative("three_layer_convnet_layers", "ThreeLayerConvNet",
-                            with_solutions(ThreeLayerConvNet, CNN_INIT_NORMAL, CNN_FORWARD_LAYERS,
+                            library_cell(ThreeLayerConvNet, CNN_INIT_NORMAL, CNN_FORWARD_LAYERS,
                                            CNN_BACKWARD_LAYERS),
                             "np.random.normal draws, fast layers one by one, inline ReLU and affine"),
         planted_alternative("spatial_batchnorm_forward_moveaxis", "spatial_batchnorm_forward",

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..check_helpers import run
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .gan_alternatives import ALTERNATIVES
+from .gan_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Float64 throughout (the dtype of the outputs is not graded). Every quantity compared with the
 # reference is well conditioned: one forward or backward pass, a loss on fixed inputs, one or two
@@ -87,17 +87,25 @@ NOISE_DRAWS = (2000, 50)
 MAX_MEAN_ERROR, MAX_VARIANCE_ERROR, MAX_BIN_ERROR = 0.02, 0.01, 0.01
 
 
+def _expect_repeatable(name: str, first, same, other, not_the_same: str, not_other: str) -> None:
+    """The noise first must equal same (drawn again as it was drawn) and differ from other (drawn otherwise);
+    not_the_same and not_other say what the student's sample_noise did wrong when it does not."""
+    if not np.array_equal(first, same):
+        raise CheckFailure(f"{name}: {not_the_same}")
+    if np.array_equal(first, other):
+        raise CheckFailure(f"{name}: {not_other}")
+
+
 def _check_noise_draws(name: str, shape: tuple[int, int]):
     def check(first, again, other):
         first = numbers(f"{name}: noise", first, shape)
         again, other = numbers(f"{name}: noise", again, shape), numbers(f"{name}: noise", other, shape)
         if first.min() < -1 or first.max() > 1:
             raise CheckFailure(f"{name}: values from {first.min():.6e} to {first.max():.6e}; they must lie in [-1, 1]")
-        if not np.array_equal(first, again):
-            raise CheckFailure(f"{name}: a second call with the same seed (after np.random was reseeded) gave other "
-                               "noise; with a seed, draw from a random state made from that seed only")
-        if np.array_equal(first, other):
-            raise CheckFailure(f"{name}: seed + 1 gave the same noise as seed")
+        _expect_repeatable(name, first, again, other,
+                           "a second call with the same seed (after np.random was reseeded) gave other noise; with "
+                           "a seed, draw from a random state made from that seed only",
+                           "seed + 1 gave the same noise as seed")
         return [f"{name}: shape {shape}, in [-1, 1], the same for the same seed, different for another seed"]
 
     return check
@@ -127,11 +135,10 @@ def _check_uniform(name: str):
 def _check_global_stream(name: str):
     def check(first, second, reseeded):
         first, second, reseeded = (numbers(f"{name}: noise", v, (4, 6)) for v in (first, second, reseeded))
-        if not np.array_equal(first, reseeded):
-            raise CheckFailure(f"{name}: after np.random.seed(231) again, sample_noise(4, 6) gave other noise; "
-                               "without a seed, draw from the global np.random")
-        if np.array_equal(first, second):
-            raise CheckFailure(f"{name}: two calls in a row gave the same noise")
+        _expect_repeatable(name, first, reseeded, second,
+                           "after np.random.seed(231) again, sample_noise(4, 6) gave other noise; without a seed, "
+                           "draw from the global np.random",
+                           "two calls in a row gave the same noise")
         return [f"{name}: drawn from the global np.random"]
 
     return check
@@ -582,17 +589,11 @@ PLANTED_BUGS = (
     ),
 )
 
-UNITS = ("sample_noise", "leaky_relu_forward", "leaky_relu_backward", "tanh_forward", "tanh_backward", "bce_loss",
-         "discriminator_loss", "generator_loss", "ls_discriminator_loss", "ls_generator_loss",
-         "discriminator_forward", "discriminator_backward", "generator_forward", "generator_backward",
-         "gan_train_step", "train_gan")
-
-ASSIGNMENT = Assignment(
-    "gan",
-    notebooks=("gan",),
-    units=tuple(Unit(name, "gan") for name in UNITS),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=ALTERNATIVES,
+ASSIGNMENT = assignment_defined_in(
+    globals(),
+    units=units_in("gan", "sample_noise", "leaky_relu_forward", "leaky_relu_backward", "tanh_forward", "tanh_backward",
+                   "bce_loss", "discriminator_loss", "generator_loss", "ls_discriminator_loss", "ls_generator_loss",
+                   "discriminator_forward", "discriminator_backward", "generator_forward", "generator_backward",
+                   "gan_train_step", "train_gan"),
     demo_bugs=("bce_naive_logs", "sample_noise_row_loop", "discriminator_backward_flat_dlogits"),
-    checks=checks_defined_in(globals()),
 )

@@ -8,9 +8,10 @@ contract leaves it free). Every one must keep full marks.
 
 from __future__ import annotations
 
-from ..samples import planted_alternative
+from ...gan import gan_train_step, train_gan
+from ..samples import library_cell, planted_alternative
 
-ALTERNATIVES = (
+PLANTED_ALTERNATIVES = (
     # ------------------------------------------------------------------------------------------ noise
     planted_alternative("sample_noise_uniform", "sample_noise", '''
 def sample_noise(batch_size, dim, seed=None):
@@ -259,105 +260,71 @@ def generator_backward(dimages, cache):
     return dz, grads
 ''', "inline numpy with tensordot (and one einsum) on the caches' contents"),
     # ------------------------------------------------------------------------------------------ training
-    planted_alternative("gan_train_step_one_batch", "gan_train_step", '''
-def gan_train_step(x_real, z_d, z_g, D_params, G_params, D_configs, G_configs, loss="vanilla"):
-    if loss not in ("vanilla", "ls"):
-        raise ValueError(f"loss must be 'vanilla' or 'ls', not {loss!r}")
-    d_loss_fn = discriminator_loss if loss == "vanilla" else ls_discriminator_loss
-    g_loss_fn = generator_loss if loss == "vanilla" else ls_generator_loss
-    d_loss, g_loss = None, None
-    # The discriminator sees the real and the fake batch as one batch of 2N images.
-    N = x_real.shape[0]
-    fakes = generator_forward(z_d, G_params)[0]
-    logits, d_cache = discriminator_forward(np.vstack([x_real, fakes]), D_params)
-    d_loss, dlogits_real, dlogits_fake = d_loss_fn(logits[:N], logits[N:])
-    _, d_grads = discriminator_backward(np.hstack([dlogits_real, dlogits_fake]), d_cache)
-    for name in sorted(D_params):
-        D_params[name], D_configs[name] = adam(D_params[name], d_grads[name], D_configs[name])
-    # The generator, through the updated discriminator.
-    images, g_cache = generator_forward(z_g, G_params)
-    logits_fake, d_cache = discriminator_forward(images, D_params)
-    g_loss, dlogits_fake = g_loss_fn(logits_fake)
-    dimages = discriminator_backward(dlogits_fake, d_cache)[0]
-    g_grads = generator_backward(dimages, g_cache)[1]
-    for name in sorted(G_params):
-        G_params[name], G_configs[name] = adam(G_params[name], g_grads[name], G_configs[name])
-    return d_loss, g_loss
-''', "one discriminator pass over the stacked real and fake batches"),
-    planted_alternative("gan_train_step_accumulated", "gan_train_step", '''
-def gan_train_step(x_real, z_d, z_g, D_params, G_params, D_configs, G_configs, loss="vanilla"):
-    if loss not in ("vanilla", "ls"):
-        raise ValueError(f"loss must be 'vanilla' or 'ls', not {loss!r}")
-    d_loss_fn = discriminator_loss if loss == "vanilla" else ls_discriminator_loss
-    g_loss_fn = generator_loss if loss == "vanilla" else ls_generator_loss
-    d_loss, g_loss = None, None
-    logits_fake, fake_cache = discriminator_forward(generator_forward(z_d, G_params)[0], D_params)
-    logits_real, real_cache = discriminator_forward(x_real, D_params)
-    d_loss, dlogits_real, dlogits_fake = d_loss_fn(logits_real, logits_fake)
-    d_grads = {k: np.zeros_like(v) for k, v in D_params.items()}
-    for dlogits, cache in ((dlogits_fake, fake_cache), (dlogits_real, real_cache)):
-        for k, g in discriminator_backward(dlogits, cache)[1].items():
-            d_grads[k] += g
-    new_D = {k: adam(D_params[k], d_grads[k], D_configs[k]) for k in D_params}
-    for k, (value, config) in new_D.items():
-        D_params[k], D_configs[k] = value, config
-    images, g_cache = generator_forward(z_g, G_params)
-    logits, d_cache = discriminator_forward(images, D_params)
-    g_loss, dlogits = g_loss_fn(logits)
-    dz, g_grads = generator_backward(discriminator_backward(dlogits, d_cache)[0], g_cache)
-    for k in list(G_params):
-        G_params[k], G_configs[k] = adam(G_params[k], g_grads[k], G_configs[k])
-    return d_loss, g_loss
-''', "the fake batch's gradients first, accumulated into zeros; updates after all gradients"),
-    planted_alternative("train_gan_without_replacement", "train_gan", '''
-def train_gan(X, D_params, G_params, loss="vanilla", num_iterations=1000, batch_size=128,
-              learning_rate=1e-3, beta1=0.5, show_every=250, num_samples=16, seed=0, verbose=True):
-    history = {"d_loss": [], "g_loss": [], "samples": {}}
-    noise_dim = G_params["W1"].shape[0]
-    fixed_noise = sample_noise(num_samples, noise_dim, seed=seed)
-    D_configs = adam_configs(D_params, learning_rate, beta1)
-    G_configs = adam_configs(G_params, learning_rate, beta1)
-    if seed is not None:
-        np.random.seed(seed)
-    # Minibatches without replacement, and the generator's noise drawn first.
-    for t in range(num_iterations):
-        x_real = X[np.random.permutation(len(X))[:batch_size]]
-        z_g = sample_noise(batch_size, noise_dim)
-        z_d = sample_noise(batch_size, noise_dim)
-        d_loss, g_loss = gan_train_step(x_real, z_d, z_g, D_params, G_params, D_configs, G_configs, loss=loss)
-        history["d_loss"].append(d_loss)
-        history["g_loss"].append(g_loss)
-        if (t + 1) % show_every == 0 or t + 1 == num_iterations:
-            history["samples"][t + 1] = generator_forward(fixed_noise, G_params)[0]
-            if verbose:
-                print("Iter: {}, D: {:.4}, G: {:.4}".format(t + 1, d_loss, g_loss))
-    return history
-''', "minibatches by permutation, z_g before z_d, iterations counted from 0"),
-    planted_alternative("train_gan_generator", "train_gan", '''
-def train_gan(X, D_params, G_params, loss="vanilla", num_iterations=1000, batch_size=128,
-              learning_rate=1e-3, beta1=0.5, show_every=250, num_samples=16, seed=0, verbose=True):
-    history = {"d_loss": [], "g_loss": [], "samples": {}}
-    noise_dim = G_params["W1"].shape[0]
-    fixed_noise = sample_noise(num_samples, noise_dim, seed=seed)
-    D_configs = adam_configs(D_params, learning_rate, beta1)
-    G_configs = adam_configs(G_params, learning_rate, beta1)
-    if seed is not None:
-        np.random.seed(seed)
-    # Minibatches from numpy's newer Generator, both noise batches in one draw.
-    rng = np.random.default_rng(seed)
-    iteration = 0
-    while iteration < num_iterations:
-        iteration += 1
-        x_real = X[rng.integers(0, X.shape[0], size=batch_size)]
-        z = sample_noise(2 * batch_size, noise_dim)
-        losses = gan_train_step(x_real, z[:batch_size], z[batch_size:], D_params, G_params, D_configs, G_configs,
-                                loss)
-        for key, value in zip(("d_loss", "g_loss"), losses):
-            history[key].append(value)
-        if iteration == num_iterations or iteration % show_every == 0:
-            history["samples"][iteration] = generator_forward(fixed_noise, G_params)[0]
-            if verbose:
-                print(f"Iter: {iteration}, D: {losses[0]:.4f}, G: {losses[1]:.4f}")
-    return history
-''', "minibatches from np.random.default_rng, both noise batches in one sample_noise call, a while loop"),
+    planted_alternative("gan_train_step_one_batch", "gan_train_step", library_cell(gan_train_step, '''
+# The discriminator sees the real and the fake batch as one batch of 2N images.
+N = x_real.shape[0]
+fakes = generator_forward(z_d, G_params)[0]
+logits, d_cache = discriminator_forward(np.vstack([x_real, fakes]), D_params)
+d_loss, dlogits_real, dlogits_fake = d_loss_fn(logits[:N], logits[N:])
+_, d_grads = discriminator_backward(np.hstack([dlogits_real, dlogits_fake]), d_cache)
+for name in sorted(D_params):
+    D_params[name], D_configs[name] = adam(D_params[name], d_grads[name], D_configs[name])
+# The generator, through the updated discriminator.
+images, g_cache = generator_forward(z_g, G_params)
+logits_fake, d_cache = discriminator_forward(images, D_params)
+g_loss, dlogits_fake = g_loss_fn(logits_fake)
+dimages = discriminator_backward(dlogits_fake, d_cache)[0]
+g_grads = generator_backward(dimages, g_cache)[1]
+for name in sorted(G_params):
+    G_params[name], G_configs[name] = adam(G_params[name], g_grads[name], G_configs[name])
+'''), "one discriminator pass over the stacked real and fake batches"),
+    planted_alternative("gan_train_step_accumulated", "gan_train_step", library_cell(gan_train_step, '''
+logits_fake, fake_cache = discriminator_forward(generator_forward(z_d, G_params)[0], D_params)
+logits_real, real_cache = discriminator_forward(x_real, D_params)
+d_loss, dlogits_real, dlogits_fake = d_loss_fn(logits_real, logits_fake)
+d_grads = {k: np.zeros_like(v) for k, v in D_params.items()}
+for dlogits, cache in ((dlogits_fake, fake_cache), (dlogits_real, real_cache)):
+    for k, g in discriminator_backward(dlogits, cache)[1].items():
+        d_grads[k] += g
+new_D = {k: adam(D_params[k], d_grads[k], D_configs[k]) for k in D_params}
+for k, (value, config) in new_D.items():
+    D_params[k], D_configs[k] = value, config
+images, g_cache = generator_forward(z_g, G_params)
+logits, d_cache = discriminator_forward(images, D_params)
+g_loss, dlogits = g_loss_fn(logits)
+dz, g_grads = generator_backward(discriminator_backward(dlogits, d_cache)[0], g_cache)
+for k in list(G_params):
+    G_params[k], G_configs[k] = adam(G_params[k], g_grads[k], G_configs[k])
+'''), "the fake batch's gradients first, accumulated into zeros; updates after all gradients"),
+    planted_alternative("train_gan_without_replacement", "train_gan", library_cell(train_gan, '''
+# Minibatches without replacement, and the generator's noise drawn first.
+for t in range(num_iterations):
+    x_real = X[np.random.permutation(len(X))[:batch_size]]
+    z_g = sample_noise(batch_size, noise_dim)
+    z_d = sample_noise(batch_size, noise_dim)
+    d_loss, g_loss = gan_train_step(x_real, z_d, z_g, D_params, G_params, D_configs, G_configs, loss=loss)
+    history["d_loss"].append(d_loss)
+    history["g_loss"].append(g_loss)
+    if (t + 1) % show_every == 0 or t + 1 == num_iterations:
+        history["samples"][t + 1] = generator_forward(fixed_noise, G_params)[0]
+        if verbose:
+            print("Iter: {}, D: {:.4}, G: {:.4}".format(t + 1, d_loss, g_loss))
+'''), "minibatches by permutation, z_g before z_d, iterations counted from 0"),
+    planted_alternative("train_gan_generator", "train_gan", library_cell(train_gan, '''
+# Minibatches from numpy's newer Generator, both noise batches in one draw.
+rng = np.random.default_rng(seed)
+iteration = 0
+while iteration < num_iterations:
+    iteration += 1
+    x_real = X[rng.integers(0, X.shape[0], size=batch_size)]
+    z = sample_noise(2 * batch_size, noise_dim)
+    losses = gan_train_step(x_real, z[:batch_size], z[batch_size:], D_params, G_params, D_configs, G_configs,
+                            loss)
+    for key, value in zip(("d_loss", "g_loss"), losses):
+        history[key].append(value)
+    if iteration == num_iterations or iteration % show_every == 0:
+        history["samples"][iteration] = generator_forward(fixed_noise, G_params)[0]
+        if verbose:
+            print(f"Iter: {iteration}, D: {losses[0]:.4f}, G: {losses[1]:.4f}")
+'''), "minibatches from np.random.default_rng, both noise batches in one sample_noise call, a while loop"),
 )

@@ -10,9 +10,9 @@ from functools import cache
 
 import numpy as np
 
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Builtin, Plan, RandomNormal, Results, StepRef, result_value, step_problem
 from ..samples import planted_alternative, planted_bug
 from ..student_code import forbid_loops
@@ -486,15 +486,8 @@ PLANTED_ALTERNATIVES = (
                         "boolean masks of equal folds, distances once per fold, np.mean accuracies"),
 )
 
-ASSIGNMENT = Assignment(
-    "knn",
-    notebooks=("knn",),
-    units=(
-        Unit("KNearestNeighbor", "classifiers.k_nearest_neighbor"),
-        Unit("knn_cross_validation", "classifiers.k_nearest_neighbor"),
-    ),
-    planted_bugs=PLANTED_BUGS,
+ASSIGNMENT = assignment_defined_in(
+    globals(),
+    units=units_in("classifiers.k_nearest_neighbor", "KNearestNeighbor", "knn_cross_validation"),
     demo_bugs=("two_loops_l1", "no_loops_comprehension", "imports_reference"),
-    planted_alternatives=PLANTED_ALTERNATIVES,
-    checks=checks_defined_in(globals()),
 )

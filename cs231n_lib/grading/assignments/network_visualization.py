@@ -20,13 +20,13 @@ import numpy as np
 
 from ...classifiers.cnn import ThreeLayerConvNet as ReferenceConvNet
 from ..check_helpers import run
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_shape
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, StepRef
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .network_visualization_alternatives import ALTERNATIVES
+from .network_visualization_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 TOL = 1e-7
 FOOLING_NORM_MARGIN = 2.0  # the fooling perturbation's norm may be at most this times the reference's
@@ -374,20 +374,10 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "network_visualization",
-    notebooks=("network_visualization",),
-    units=(
-        Unit("input_gradient", "network_visualization"),
-        Unit("fc_input_gradient", "network_visualization"),
-        Unit("compute_saliency_maps", "network_visualization"),
-        Unit("make_fooling_image", "network_visualization"),
-        Unit("fgsm", "network_visualization"),
-        Unit("class_visualization_update", "network_visualization"),
-    ),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=ALTERNATIVES,
+ASSIGNMENT = assignment_defined_in(
+    globals(),
+    units=units_in("network_visualization", "input_gradient", "fc_input_gradient", "compute_saliency_maps",
+                   "make_fooling_image", "fgsm", "class_visualization_update"),
     demo_bugs=("saliency_signed", "fooling_step_unnormalized", "fgsm_descends_the_loss"),
-    checks=checks_defined_in(globals()),
     package_data=("data/network_visualization_convnet.npz", "data/network_visualization_fc_net.npz"),
 )

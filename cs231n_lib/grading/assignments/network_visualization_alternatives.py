@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..samples import planted_alternative
 
-ALTERNATIVES = (
+PLANTED_ALTERNATIVES = (
     # ------------------------------------------------------------------------------------------ input gradient
     planted_alternative("input_gradient_layer_by_layer", "input_gradient", '''
 from cs231n.fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast

@@ -13,13 +13,13 @@ import numpy as np
 
 from ...data.coco import caption_accuracy
 from ..check_helpers import expect_items_close, run, run_keeping_inputs
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
-from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES
+from .rnn_captioning_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Tolerances, the same in the notebook's visible checks (which print them) and here, so that a
 # notebook whose visible checks pass loses a hidden check only on other inputs. Every check below is
@@ -91,17 +91,26 @@ def rnn_forward(plan: Plan, rng: np.random.Generator) -> None:
                                                     (4, 40, 5, 6, np.float64), (3, 5, 4, 2, np.float32)))
 
 
+def _sequence_backward(plan: Plan, rng: np.random.Generator, cell: str, gates: int, cases) -> None:
+    """<cell>_backward(dh, cache)'s gradients for each (N, T, D, H, forget_bias) in cases, the cache
+    from the student's own <cell>_forward. forget_bias is added to the LSTM's forget gate biases
+    (gate order i, f, o, g); the vanilla RNN's cases have none (0.0)."""
+    for N, T, D, H, forget_bias in cases:
+        x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+        Wx, Wh, b = _recurrent_weights(rng, D, H, gates, scale=0.8)
+        if forget_bias:
+            b[H : 2 * H] += forget_bias
+        dh = rng.normal(size=(N, T, H))
+        cache = plan.item(run(plan, f"{cell}_forward", f"{cell}_forward", x, h0, Wx, Wh, b), 1)
+        name = f"{cell}_backward for x of shape {(N, T, D)}, H={H}"
+        grads = run(plan, name, f"{cell}_backward", dh, cache)
+        expect_items_close(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+
+
 @hidden_check(unit="rnn_backward")
 def rnn_backward(plan: Plan, rng: np.random.Generator) -> None:
     # T = 30: gradients flow back through many timesteps (a missing dprev_h shows up at once).
-    for N, T, D, H in ((3, 5, 4, 6), (2, 30, 3, 5), (1, 2, 2, 2)):
-        x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
-        weights = _recurrent_weights(rng, D, H, 1, scale=0.8)
-        dh = rng.normal(size=(N, T, H))
-        cache = plan.item(run(plan, "rnn_forward", "rnn_forward", x, h0, *weights), 1)
-        name = f"rnn_backward for x of shape {(N, T, D)}, H={H}"
-        grads = run(plan, name, "rnn_backward", dh, cache)
-        expect_items_close(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+    _sequence_backward(plan, rng, "rnn", 1, ((3, 5, 4, 6, 0.0), (2, 30, 3, 5, 0.0), (1, 2, 2, 2, 0.0)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -182,15 +191,7 @@ def lstm_forward(plan: Plan, rng: np.random.Generator) -> None:
 @hidden_check(unit="lstm_backward")
 def lstm_backward(plan: Plan, rng: np.random.Generator) -> None:
     # T = 30 with a forget gate near 1 (bias +2): the cell-state gradient carries far back in time.
-    for N, T, D, H, forget_bias in ((3, 5, 4, 6, 0.0), (2, 30, 3, 4, 2.0), (1, 2, 2, 2, 0.0)):
-        x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
-        Wx, Wh, b = _recurrent_weights(rng, D, H, 4, scale=0.8)
-        b[H : 2 * H] += forget_bias
-        dh = rng.normal(size=(N, T, H))
-        cache = plan.item(run(plan, "lstm_forward", "lstm_forward", x, h0, Wx, Wh, b), 1)
-        name = f"lstm_backward for x of shape {(N, T, D)}, H={H}"
-        grads = run(plan, name, "lstm_backward", dh, cache)
-        expect_items_close(plan, grads, ("dx", "dh0", "dWx", "dWh", "db"), name, TOL_SEQ)
+    _sequence_backward(plan, rng, "lstm", 4, ((3, 5, 4, 6, 0.0), (2, 30, 3, 4, 2.0), (1, 2, 2, 2, 0.0)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -519,24 +520,13 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "rnn_captioning",
-    notebooks=("rnn_captioning",),
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=(
-        Unit("rnn_step_forward", "rnn_layers"),
-        Unit("rnn_step_backward", "rnn_layers"),
-        Unit("rnn_forward", "rnn_layers"),
-        Unit("rnn_backward", "rnn_layers"),
-        Unit("word_embedding_forward", "rnn_layers"),
-        Unit("word_embedding_backward", "rnn_layers"),
-        Unit("lstm_step_forward", "rnn_layers"),
-        Unit("lstm_step_backward", "rnn_layers"),
-        Unit("lstm_forward", "rnn_layers"),
-        Unit("lstm_backward", "rnn_layers"),
-        Unit("CaptioningRNN", "classifiers.rnn"),
+        *units_in("rnn_layers", "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+                  "word_embedding_forward", "word_embedding_backward", "lstm_step_forward", "lstm_step_backward",
+                  "lstm_forward", "lstm_backward"),
+        *units_in("classifiers.rnn", "CaptioningRNN"),
     ),
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=PLANTED_ALTERNATIVES,
     demo_bugs=("embedding_forward_loop", "rnn_backward_dx_of_hidden_size", "sample_always_feeds_start"),
-    checks=checks_defined_in(globals()),
 )

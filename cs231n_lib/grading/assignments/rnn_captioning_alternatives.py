@@ -14,8 +14,7 @@ builds them: a cell may redefine an earlier function, and then both are graded a
 
 from __future__ import annotations
 
-from ..samples import planted_alternative
-from .convnet_alternatives import with_solutions as _with_solutions
+from ..samples import library_cell, planted_alternative
 
 
 def _captioning_rnn():
@@ -431,10 +430,10 @@ def _alternatives():
         planted_alternative("lstm_backward_einsum", "lstm_backward", LSTM_BACKWARD_STACKED,
                             "activation gradients first, weight gradients by einsum over time"),
         planted_alternative("captioning_rnn_textbook", "CaptioningRNN",
-                            _with_solutions(model, CAPTIONING_LOSS_TEXTBOOK, CAPTIONING_SAMPLE_TEXTBOOK),
+                            library_cell(model, CAPTIONING_LOSS_TEXTBOOK, CAPTIONING_SAMPLE_TEXTBOOK),
                             "CS231n's public solution: samples max_length words, whatever follows <END>"),
         planted_alternative("captioning_rnn_inline", "CaptioningRNN",
-                            _with_solutions(model, CAPTIONING_LOSS_INLINE, CAPTIONING_SAMPLE_EARLY_STOP),
+                            library_cell(model, CAPTIONING_LOSS_INLINE, CAPTIONING_SAMPLE_EARLY_STOP),
                             "einsum output layer, sampling that stops when every caption has ended"),
     )
 

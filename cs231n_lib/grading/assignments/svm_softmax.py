@@ -17,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import checks_defined_in, hidden_check
+from ..check_helpers import validation_accuracy_verdict
+from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape, relative_error
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..plan import Plan, RandomNormal, Results, StepRef, result_value, step_problem
 from ..probe import Unsupported
 from ..samples import planted_bug
 from ..student_code import forbid_loops
 from .knn import interleaved_speed_check
-from .svm_softmax_alternatives import PLANTED_ALTERNATIVES
+from .svm_softmax_alternatives import PLANTED_ALTERNATIVES as PLANTED_ALTERNATIVES
 
 # Losses and gradients are exact formulas evaluated in float64; loops and vectorized code
 # differ only by summation order (~1e-15), so 1e-9 leaves room without hiding any real mistake.
@@ -66,6 +67,14 @@ def _loss_and_gradient(value: Any, name: str, strict: bool = True) -> tuple[Any,
     return (loss if strict else np.asarray(loss, dtype=float).reshape(())), gradient
 
 
+def _compare_loss_and_gradient(name: str, got: tuple[Any, Any], expected: tuple[Any, Any],
+                               tol: float = LOSS_TOL) -> list[str]:
+    """A (loss, dW) compared with the expected (loss, dW): a line for the loss, then one for dW."""
+    (loss, gradient), (expected_loss, expected_gradient) = got, expected
+    return [expect_close(f"{name}: loss", loss, expected_loss, tol),
+            expect_close(f"{name}: dW", gradient, expected_gradient, tol)]
+
+
 def _numbers(values: Any) -> str:
     try:
         return "[" + ", ".join(f"{float(v):.8g}" for v in values) + "]"
@@ -81,18 +90,16 @@ def _expect_loss(plan: Plan, out: StepRef, name: str, tol: float = LOSS_TOL) -> 
     """out returned (loss, dW) matching the reference, without modifying its inputs."""
 
     def expectation(student: Results, reference: Results) -> list[str]:
-        loss, gradient = _loss_and_gradient(_student(student, out, name), name)
-        expected_loss, expected_gradient = result_value(reference, out, name, trusted=True)
+        got = _loss_and_gradient(_student(student, out, name), name)
+        expected = result_value(reference, out, name, trusted=True)
+        loss, expected_loss = got[0], expected[0]
         if not isinstance(loss, Unsupported) and not np.isfinite(np.asarray(loss, dtype=float)):
             raise CheckFailure(
                 f"{name}: the loss is {float(loss)}, expected {float(expected_loss):.9e}: exp overflowed. Shift each "
                 "example's scores by their maximum before np.exp (every exponent is then <= 0; the correct class "
                 f"is at most {MAX_SCORE_GAP:g} below the maximum here, so its probability does not underflow)"
             )
-        return [
-            expect_close(f"{name}: loss", loss, expected_loss, tol),
-            expect_close(f"{name}: dW", gradient, expected_gradient, tol),
-        ]
+        return _compare_loss_and_gradient(name, got, expected, tol)
 
     plan.expectations.append(expectation)
     plan.expect_inputs_unchanged(out, name)
@@ -142,13 +149,11 @@ def _speed(plan: Plan, function: str) -> None:
     expected = plan.call(function, W, X, y, 0.1, record=True)
 
     def expectation(student: Results, reference: Results) -> list[str]:
-        expected_loss, expected_gradient = result_value(reference, expected, name, trusted=True)
+        untimed = result_value(reference, expected, name, trusted=True)
         lines = []
         for index, step in enumerate(got):
             what = f"{name}, timed call {index + 1}"
-            loss, gradient = _loss_and_gradient(_student(student, step, what), what)
-            lines += [expect_close(f"{what}: loss", loss, expected_loss, LOSS_TOL),
-                      expect_close(f"{what}: dW", gradient, expected_gradient, LOSS_TOL)]
+            lines += _compare_loss_and_gradient(what, _loss_and_gradient(_student(student, step, what), what), untimed)
         return lines
 
     plan.expectations.append(expectation)
@@ -481,12 +486,10 @@ def _dispatch(plan: Plan, rng: np.random.Generator, subclass: str) -> None:
         lines = []
         for name, created, got, direct in cases:
             _student(student, created, f"{subclass}().train(X, y, num_iters=0)")
-            loss, gradient = _loss_and_gradient(_student(student, got, name), name)
+            through_subclass = _loss_and_gradient(_student(student, got, name), name)
             direct_name = f"your {loss_function}(self.W, X, y, reg)"
-            expected_loss, expected_gradient = _loss_and_gradient(_student(student, direct, direct_name),
-                                                                  direct_name)
-            lines += [expect_close(f"{name} vs {direct_name}: loss", loss, expected_loss, LOSS_TOL),
-                      expect_close(f"{name} vs {direct_name}: dW", gradient, expected_gradient, LOSS_TOL)]
+            direct_result = _loss_and_gradient(_student(student, direct, direct_name), direct_name)
+            lines += _compare_loss_and_gradient(f"{name} vs {direct_name}", through_subclass, direct_result)
         return lines
 
     plan.expectations.append(expectation)
@@ -597,13 +600,10 @@ def _best_classifier(plan: Plan, name: str) -> None:
             raise CheckFailure(f"{name}: W holds nan or inf values: training diverged; try smaller learning rates")
         staff_accuracy, threshold = search_threshold(classifier)
         accuracy = embedded_validation_accuracy(W.astype(np.float64))
-        summary = (f"your {name} classifies {accuracy:.3f} of the {NUM_VALIDATION} embedded validation images "
-                   f"correctly (at least {threshold:.3f} needed; the staff's search keeps a {classifier} that "
-                   f"scores {staff_accuracy:.3f})")
-        if not accuracy >= threshold:
-            raise CheckFailure(f"{name}: {summary}. Keep the classifier with the best validation accuracy, "
-                               "and search learning rates and regularization strengths where training converges.")
-        return [f"{name}: {summary}"]
+        return validation_accuracy_verdict(
+            name, accuracy, staff_accuracy, threshold, NUM_VALIDATION, classifier,
+            "Keep the classifier with the best validation accuracy, and search learning rates and regularization "
+            "strengths where training converges.")
 
     plan.expectations.append(expectation)
 
@@ -699,20 +699,13 @@ PLANTED_BUGS = (
     ),
 )
 
-ASSIGNMENT = Assignment(
-    "svm_softmax",
-    notebooks=("svm_softmax",),
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=(
-        Unit("svm_loss_naive", "classifiers.linear_svm"),
-        Unit("svm_loss_vectorized", "classifiers.linear_svm"),
-        Unit("LinearClassifier", "classifiers.linear_classifier"),
-        Unit("LinearSVM", "classifiers.linear_classifier"),
-        Unit("softmax_loss_naive", "classifiers.softmax"),
-        Unit("softmax_loss_vectorized", "classifiers.softmax"),
-        Unit("Softmax", "classifiers.linear_classifier"),
+        *units_in("classifiers.linear_svm", "svm_loss_naive", "svm_loss_vectorized"),
+        *units_in("classifiers.linear_classifier", "LinearClassifier", "LinearSVM"),
+        *units_in("classifiers.softmax", "softmax_loss_naive", "softmax_loss_vectorized"),
+        *units_in("classifiers.linear_classifier", "Softmax"),
     ),
-    planted_bugs=PLANTED_BUGS,
     demo_bugs=("svm_vectorized_loops", "train_without_sampling", "softmax_naive_unstable"),
-    planted_alternatives=PLANTED_ALTERNATIVES,
-    checks=checks_defined_in(globals()),
 )

@@ -18,10 +18,11 @@ from ..check_helpers import (
     explain_with_layers,
     run,
     run_keeping_inputs,
+    validation_accuracy_verdict,
 )
-from ..checks import checks_defined_in, hidden_check
+from ..checks import hidden_check
 from ..compare import CheckFailure
-from ..course import Assignment, Unit
+from ..course import assignment_defined_in, units_in
 from ..judge import run_as_in_a_kernel
 from ..plan import Plan, StepRef, result_value, step_problem
 from ..samples import planted_bug
@@ -85,14 +86,19 @@ NET_LAYERS = tuple(f"two_layer_net.{name}" for name in (
 # Layers
 
 
+def _affine_inputs(rng: np.random.Generator, x_shape: tuple[int, ...], M: int) -> tuple[np.ndarray, ...]:
+    """x of x_shape, w (D, M) and b (M,) from a normal distribution, D the product of x's dimensions after the first."""
+    D = int(np.prod(x_shape[1:]))
+    return rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
+
+
 @hidden_check(unit="affine_forward", static=(forbid_loops("affine_forward"),))
 def affine_forward(plan: Plan, rng: np.random.Generator) -> None:
     for x_shape, M in (((7, 5), 3), ((4, 3, 2, 5), 6), ((1, 2, 3, 4, 2), 2)):
-        D = int(np.prod(x_shape[1:]))
-        x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
+        x, w, b = _affine_inputs(rng, x_shape, M)
         out = run(plan, f"affine_forward for x of shape {x_shape}", "affine_forward", x, w, b)
         out = plan.item(out, 0, record=True)
-        plan.expect_close(out, f"affine_forward out for x of shape {x_shape}, w of shape {(D, M)}", TOL)
+        plan.expect_close(out, f"affine_forward out for x of shape {x_shape}, w of shape {w.shape}", TOL)
     x32 = rng.uniform(0.5, 1.5, size=(6, 2, 2, 2)).astype(np.float32)
     w32 = rng.uniform(0.5, 1.5, size=(8, 5)).astype(np.float32)
     b32 = rng.uniform(0.5, 1.5, size=5).astype(np.float32)
@@ -138,11 +144,14 @@ def relu_backward(plan: Plan, rng: np.random.Generator) -> None:
         plan.expect_close(dx, f"relu_backward dx for {np.dtype(dtype).name} x of shape {shape}", TOL)
 
 
+# (x_shape, M) of the sandwich layer's checks, forward and backward.
+AFFINE_RELU_CASES = (((5, 4), 6), ((3, 2, 3, 2), 5))
+
+
 @hidden_check(unit="affine_relu_forward")
 def affine_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
-    for x_shape, M in (((5, 4), 6), ((3, 2, 3, 2), 5)):
-        D = int(np.prod(x_shape[1:]))
-        x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
+    for x_shape, M in AFFINE_RELU_CASES:
+        x, w, b = _affine_inputs(rng, x_shape, M)
         result = run(plan, f"affine_relu_forward for x of shape {x_shape}", "affine_relu_forward", x, w, b)
         out = plan.item(result, 0, record=True)
         plan.expect_close(out, f"affine_relu_forward out for x of shape {x_shape}", TOL)
@@ -150,9 +159,8 @@ def affine_relu_forward(plan: Plan, rng: np.random.Generator) -> None:
 
 @hidden_check(unit="affine_relu_backward")
 def affine_relu_backward(plan: Plan, rng: np.random.Generator) -> None:
-    for x_shape, M in (((5, 4), 6), ((3, 2, 3, 2), 5)):
-        D = int(np.prod(x_shape[1:]))
-        x, w, b = rng.normal(size=x_shape), rng.normal(size=(D, M)), rng.normal(size=M)
+    for x_shape, M in AFFINE_RELU_CASES:
+        x, w, b = _affine_inputs(rng, x_shape, M)
         dout = rng.normal(size=(x_shape[0], M))
         cache = plan.item(run(plan, "affine_relu_forward", "affine_relu_forward", x, w, b), 1)
         grads = run(plan, f"affine_relu_backward for x of shape {x_shape}", "affine_relu_backward", dout, cache)
@@ -481,13 +489,9 @@ def best_model(plan: Plan, rng: np.random.Generator) -> None:
         params = _parameters(result_value(student, sent, "best_model.params"), "best_model")
         staff_accuracy, threshold = best_model_threshold()
         accuracy = embedded_validation_accuracy(params)
-        summary = (f"your best_model classifies {accuracy:.3f} of the {NUM_VALIDATION} embedded validation "
-                   f"images correctly (at least {threshold:.3f} needed; the staff's search keeps a network that "
-                   f"scores {staff_accuracy:.3f})")
-        if not accuracy >= threshold:
-            raise CheckFailure(f"best_model: {summary}. Keep the network with the best validation accuracy, and "
-                               "search learning rates where training converges.")
-        return [f"best_model: {summary}"]
+        return validation_accuracy_verdict(
+            "best_model", accuracy, staff_accuracy, threshold, NUM_VALIDATION, "network",
+            "Keep the network with the best validation accuracy, and search learning rates where training converges.")
 
     plan.expectations.append(expectation)
 
@@ -679,27 +683,17 @@ PLANTED_BUGS = (
 )
 
 UNITS = (
-    Unit("affine_forward", "layers"),
-    Unit("affine_backward", "layers"),
-    Unit("relu_forward", "layers"),
-    Unit("relu_backward", "layers"),
-    Unit("affine_relu_forward", "layer_utils"),
-    Unit("affine_relu_backward", "layer_utils"),
-    Unit("svm_loss", "layers"),
-    Unit("softmax_loss", "layers"),
-    Unit("TwoLayerNet", "classifiers.fc_net"),
-    Unit("FullyConnectedNet", "classifiers.fc_net"),
-    Unit("sgd_momentum", "optim"),
-    Unit("rmsprop", "optim"),
-    Unit("adam", "optim"),
+    *units_in("layers", "affine_forward", "affine_backward", "relu_forward", "relu_backward"),
+    *units_in("layer_utils", "affine_relu_forward", "affine_relu_backward"),
+    *units_in("layers", "svm_loss", "softmax_loss"),
+    *units_in("classifiers.fc_net", "TwoLayerNet", "FullyConnectedNet"),
+    *units_in("optim", "sgd_momentum", "rmsprop", "adam"),
 )
 
-ASSIGNMENT = Assignment(
-    "two_layer_net",
-    notebooks=("two_layer_net",),
+PLANTED_ALTERNATIVES = two_layer_net_alternatives({unit.name: unit for unit in UNITS}) + EXPERIMENT_ALTERNATIVES
+
+ASSIGNMENT = assignment_defined_in(
+    globals(),
     units=UNITS,
-    planted_bugs=PLANTED_BUGS,
-    planted_alternatives=two_layer_net_alternatives({unit.name: unit for unit in UNITS}) + EXPERIMENT_ALTERNATIVES,
     demo_bugs=("affine_backward_flat_dx", "softmax_loop_over_examples", "imports_reference"),
-    checks=checks_defined_in(globals()),
 )

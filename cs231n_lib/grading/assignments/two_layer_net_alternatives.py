@@ -8,29 +8,8 @@ unit's contract (never derived from the reference's body).
 
 from __future__ import annotations
 
-import re
-import textwrap
-
 from ..course import Unit
-from ..samples import PlantedAlternative, planted_alternative
-from ..sync import unit_source
-
-_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.MULTILINE | re.DOTALL)
-
-
-def student_cell(unit: Unit, *bodies: str) -> str:
-    """unit's cell with its solution blocks replaced by bodies (dedented text, one per block)."""
-    source = unit_source(unit) + "\n"
-    blocks = list(_BLOCK.finditer(source))
-    if len(blocks) != len(bodies):
-        raise ValueError(f"{unit.name} has {len(blocks)} solution blocks, {len(bodies)} bodies given")
-    pieces, end = [], 0
-    for block, body in zip(blocks, bodies, strict=True):
-        pieces.append(source[end:block.start()])
-        pieces.append(textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", block.group(1)))
-        end = block.end()
-    pieces.append(source[end:])
-    return "".join(pieces)
+from ..samples import PlantedAlternative, planted_alternative, student_cell
 
 
 def alternative(units: dict[str, Unit], name: str, unit: str, description: str, *bodies: str,
