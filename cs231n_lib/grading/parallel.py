@@ -36,7 +36,7 @@ from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
 from . import safe_files
-from .course import get_assignment
+from .course import STUDENT_PACKAGE, get_assignment
 from .gradebook import course_config
 from .judge import share_references
 from .manual_grades import KeepManualGrades
@@ -149,7 +149,8 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
-        (root / "source" / assignment / "cs231n").symlink_to(Path("..", "..", "release", assignment, "cs231n"))
+        package = Path("..", "..", "release", assignment, STUDENT_PACKAGE)
+        (root / "source" / assignment / STUDENT_PACKAGE).symlink_to(package)
         submitted = root / "submitted" / student / assignment
         for relative, content in files.items():
             path = submitted / relative
