@@ -106,6 +106,35 @@ def test_a_method_unit_is_graded_in_its_own_cell_and_never_with_its_class(repo_r
     assert line in solution_lines("batchnorm_dropout") and line not in solution_lines("convnet")
 
 
+def test_a_method_unit_owns_its_regions_even_beside_a_function_of_its_name(monkeypatch):
+    # A solved top-level loss and a later method unit C.loss in one module: only the function ships.
+    import cs231n_lib.grading.student_package as student_package
+
+    monkeypatch.setattr(student_package, "method_units", lambda: {("layers", "C", "loss"): "later_assignment"})
+    text = ("def loss(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n\n"
+            "class C:\n    def loss(self, x):\n        ### BEGIN SOLUTION\n        return x * 7\n"
+            "        ### END SOLUTION\n")
+    stubbed = stub_module(text, "layers", solved={("layers", "loss")},
+                          graded_in={("layers", "C.loss"): "later_assignment"})
+    assert "x + 1" in stubbed and "x * 7" not in stubbed
+    assert 'raise NotImplementedError("C.loss is written in a later assignment (later_assignment)")' in stubbed
+    written = stub_module(text, "layers", solved={("layers", "loss")}, written_in={("layers", "C.loss"): "now.ipynb"})
+    assert 'return written_in_notebook("loss", "now.ipynb")(self, x)' in written and "x * 7" not in written
+
+
+def test_a_unit_name_is_one_cell_and_a_method_units_class_comes_first(monkeypatch):
+    from cs231n_lib.grading import course
+
+    declared = list(course.assignments())
+    twice = course.Assignment("extra", ("extra",), (course.Unit("softmax_loss_vectorized", "layers"),))
+    with pytest.raises(ValueError, match="'softmax_loss_vectorized' of extra is also a unit of svm_softmax"):
+        course._check_units([*declared, twice])
+    early = course.Assignment("early", ("early",), (course.Unit("loss", "classifiers.fc_net",
+                                                                method_of="FullyConnectedNet"),))
+    with pytest.raises(ValueError, match="its class is graded in two_layer_net, which must come before it"):
+        course._check_units([early, *declared])
+
+
 @pytest.mark.parametrize("assignment", [a.name for a in assignments()])
 def test_each_unit_is_written_in_one_place(repo_root, assignment):
     """The notebook holds the only TODOs; the package's copy of each unit of the assignment calls the notebook's."""

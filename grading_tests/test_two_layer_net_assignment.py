@@ -147,7 +147,8 @@ def test_student_package_leaves_normalization_to_the_next_assignment(student_pac
     assert "batchnorm_forward(" not in text and "dropout_forward(" not in text
     start = text.index("    def normalized_loss(self, X, y=None):")
     stub = text[start:text.index("    def save(", start)]
-    assert 'raise NotImplementedError("normalized_loss is written in a later assignment (batchnorm_dropout)")' in stub
+    assert ('raise NotImplementedError("FullyConnectedNet.normalized_loss is written in a later assignment '
+            '(batchnorm_dropout)")') in stub
 
 
 def test_a_network_failure_names_the_students_failing_layer(repo_root):

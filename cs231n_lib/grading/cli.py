@@ -270,9 +270,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _verb(verbs: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int],
-          help: str) -> argparse.ArgumentParser:
-    """The parser of the verb name: main() calls run(args) with the arguments it parsed."""
-    parser = verbs.add_parser(name, help=help)
+          summary: str) -> argparse.ArgumentParser:
+    """The parser of the verb name, listed with summary: main() calls run(args) with the arguments it parsed."""
+    parser = verbs.add_parser(name, help=summary)
     parser.set_defaults(run=run)
     return parser
 
@@ -282,20 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="course root (default: this repository)")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
-    sync = _verb(verbs, "sync", cmd_sync, help="copy reference solutions from cs231n_lib into source notebooks")
+    sync = _verb(verbs, "sync", cmd_sync, "copy reference solutions from cs231n_lib into source notebooks")
     sync.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     sync.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
 
-    release = _verb(verbs, "release", cmd_release, help="generate release/ and solutions/ with nbgrader")
+    release = _verb(verbs, "release", cmd_release, "generate release/ and solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*")
 
-    check_release = _verb(verbs, "check-release", cmd_check_release, help="exit 1 if release/ or solutions/ is stale")
+    check_release = _verb(verbs, "check-release", cmd_check_release, "exit 1 if release/ or solutions/ is stale")
     check_release.add_argument("assignments", nargs="*")
 
-    _verb(verbs, "leak-scan", cmd_leak_scan, help="look for answers, hidden tests or staff files in release/")
+    _verb(verbs, "leak-scan", cmd_leak_scan, "look for answers, hidden tests or staff files in release/")
 
     grade = _verb(verbs, "autograde", cmd_autograde,
-                  help="autograde what is in submitted/ in parallel and print the scores")
+                  "autograde what is in submitted/ in parallel and print the scores")
     grade.add_argument("assignments", nargs="+", metavar="assignment",
                        help="one or more assignments, graded on one pool of workers")
     grade.add_argument("--student", action="append", help="only this student (repeatable; one assignment)")
@@ -304,41 +304,41 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--scheduler", help="address of an existing Dask scheduler (e.g. tcp://host:8786)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded from the same files")
 
-    report = _verb(verbs, "report", cmd_report, help="write CSV and HTML score reports from the gradebook")
+    report = _verb(verbs, "report", cmd_report, "write CSV and HTML score reports from the gradebook")
     report.add_argument("assignment")
     report.add_argument("--out", type=Path, default=Path("reports"))
 
     feedback = _verb(verbs, "feedback", cmd_feedback,
-                     help="write feedback/ for graded submissions whose answers are all graded")
+                     "write feedback/ for graded submissions whose answers are all graded")
     feedback.add_argument("assignment")
     feedback.add_argument("--student", action="append", help="only this student (repeatable)")
     feedback.add_argument("--allow-ungraded", action="store_true",
                           help="also hand back submissions with answers not graded by hand yet (shown at 0)")
 
     collect = _verb(verbs, "collect", cmd_collect,
-                    help="collect submissions from an LMS download (Canvas zip or folders)")
+                    "collect submissions from an LMS download (Canvas zip or folders)")
     collect.add_argument("assignment")
     collect.add_argument("archive", type=Path, help="the LMS's zip, or a folder with one folder per student")
     collect.add_argument("--roster", type=Path, required=True,
                          help="CSV with student_id and lms_id (and name, email, sis_id, sis_login, section)")
     collect.add_argument("--force", action="store_true", help="replace submissions already in submitted/")
 
-    export = _verb(verbs, "export", cmd_export, help="write the grades as a file Canvas or Gradescope imports")
+    export = _verb(verbs, "export", cmd_export, "write the grades as a file Canvas or Gradescope imports")
     export.add_argument("assignment")
     export.add_argument("--format", choices=["canvas", "gradescope", "csv"], default="csv")
     export.add_argument("--roster", type=Path, required=True, help="the roster CSV (see collect)")
     export.add_argument("--lms-assignment-id", help="Canvas's id of the assignment, to update its column")
     export.add_argument("--out", type=Path, help="default: <assignment>-<format>.csv")
 
-    similar = _verb(verbs, "similarity", cmd_similarity, help="compare every pair of submissions' code, unit by unit")
+    similar = _verb(verbs, "similarity", cmd_similarity, "compare every pair of submissions' code, unit by unit")
     similar.add_argument("assignment")
     similar.add_argument("--out", type=Path, default=Path("reports"))
 
     new = _verb(verbs, "new-assignment", cmd_new_assignment,
-                help="write a new assignment's three files from the template")
+                "write a new assignment's three files from the template")
     new.add_argument("name", help="the assignment's name, e.g. network_visualization")
 
-    demo = _verb(verbs, "demo", cmd_demo, help="release, sample submissions, autograde and report in build/demo")
+    demo = _verb(verbs, "demo", cmd_demo, "release, sample submissions, autograde and report in build/demo")
     demo.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "demo")
     return parser
 

@@ -42,6 +42,8 @@ class Unit:
 
     @property
     def qualified_name(self) -> str:
+        """Its path inside its library module ("Class.method" for a method unit); the notebook's cell
+        and its grade_id use name alone."""
         return f"{self.method_of}.{self.name}" if self.method_of else self.name
 
     def reference(self) -> Any:
@@ -81,26 +83,39 @@ def assignment_defined_in(module_globals: Mapping[str, Any], units: tuple[Unit, 
     """The assignment that a module of assignments/ declares with ``assignment_defined_in(globals(), ...)``.
 
     What the module itself says is read from it, so that each declaration states only what is particular
-    to it: the name is the module's, the planted bugs and alternatives are its PLANTED_BUGS and
-    PLANTED_ALTERNATIVES (none where it defines none), the checks are those it defines
-    (checks_defined_in, so the call comes after them), and the notebook is the one named after the
-    assignment unless notebooks names others.
+    to it: the name is the module's, the planted bugs are its PLANTED_BUGS (required: every unit has
+    one) and the planted alternatives its PLANTED_ALTERNATIVES (none where it defines or imports none),
+    the checks are those it defines (checks_defined_in), and the notebook is the one named after the
+    assignment unless notebooks names others. So the call comes last in the module.
     """
     from .checks import checks_defined_in  # checks imports student_code, which imports this module
 
     name = module_globals["__name__"].rpartition(".")[2]
+    if "PLANTED_BUGS" not in module_globals:
+        raise LookupError(f"assignment {name} defines no PLANTED_BUGS before its assignment_defined_in(...)")
+    planted_bugs = module_globals["PLANTED_BUGS"]
+    unknown = sorted(set(demo_bugs) - {bug.name for bug in planted_bugs})
+    if unknown:
+        raise LookupError(f"assignment {name}: demo_bugs names {unknown}, which are not in its PLANTED_BUGS")
     return Assignment(name, notebooks=notebooks or (name,), units=units,
-                      planted_bugs=module_globals.get("PLANTED_BUGS", ()), demo_bugs=demo_bugs,
+                      planted_bugs=planted_bugs, demo_bugs=demo_bugs,
                       planted_alternatives=module_globals.get("PLANTED_ALTERNATIVES", ()),
                       checks=checks_defined_in(module_globals), package_data=package_data)
+
+
+_DECLARING: list[str] = []  # the assignment modules being imported by assignments(), innermost last
 
 
 @cache
 def assignments() -> tuple[Assignment, ...]:
     """Every assignment, in release order; a name in RELEASE_ORDER without its module is an error."""
+    if _DECLARING:
+        raise RuntimeError(f"the course's assignments were read while {_DECLARING[-1]} was being declared: "
+                           "read them lazily there (as PlantedAlternative's source is)")
     found = []
     for name in RELEASE_ORDER:
         module_name = f"{__package__}.assignments.{name}"
+        _DECLARING.append(module_name)
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
@@ -108,8 +123,29 @@ def assignments() -> tuple[Assignment, ...]:
                 raise
             raise LookupError(f"RELEASE_ORDER names {name!r}, but there is no {module_name} "
                               f"(cs231n_lib/grading/assignments/{name}.py)") from None
+        finally:
+            _DECLARING.pop()
         found.append(module.ASSIGNMENT)
+    _check_units(found)
     return tuple(found)
+
+
+def _check_units(found: list[Assignment]) -> None:
+    """A unit's name is its cell's grade_id and its name in the reference namespace: one per course.
+    A method unit's class, if graded, is graded earlier: its cell then stubs the method (sync)."""
+    graded_in: dict[str, str] = {}
+    order = [assignment.name for assignment in found]
+    for assignment in found:
+        for unit in assignment.units:
+            if unit.name in graded_in:
+                raise ValueError(f"unit {unit.name!r} of {assignment.name} is also a unit of {graded_in[unit.name]}")
+            graded_in[unit.name] = assignment.name
+    for assignment in found:
+        for unit in assignment.units:
+            owner = graded_in.get(unit.method_of) if unit.method_of else None
+            if owner is not None and order.index(owner) >= order.index(assignment.name):
+                raise ValueError(f"method unit {unit.qualified_name} of {assignment.name}: its class is graded "
+                                 f"in {owner}, which must come before it")
 
 
 def get_assignment(name: str) -> Assignment:
@@ -146,8 +182,9 @@ def assignments_before(assignment_name: str) -> tuple[Assignment, ...]:
 
 
 def units_graded_before(assignment_name: str) -> set[tuple[str, str]]:
-    """(module, unit name) of every unit graded in an earlier assignment: these ship solved."""
-    return {(unit.module, unit.name) for assignment in assignments_before(assignment_name) for unit in assignment.units}
+    """(module, qualified name) of every unit graded in an earlier assignment: these ship solved."""
+    return {(unit.module, unit.qualified_name)
+            for assignment in assignments_before(assignment_name) for unit in assignment.units}
 
 
 @cache

@@ -28,8 +28,6 @@ def solution_lines(assignment: str) -> dict[str, Path]:
     Regions of earlier assignments' units legitimately ship in the package; a unit graded
     later shares no lines with them (checked by the test suite), so any match is a leak.
     """
-
-
     solved = units_graded_before(assignment)
     lines: dict[str, Path] = {}
     shipped: set[str] = set()  # lines of solved units: they ship legitimately, whatever else shares them

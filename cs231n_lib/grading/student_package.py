@@ -71,8 +71,8 @@ def top_level_owner(tree: ast.Module, line: int) -> str | None:
 
 
 def unit_owning(tree: ast.Module, line: int, module: str) -> str | None:
-    """The name of the unit whose code holds line: a method unit if line is inside one, else the
-    top-level function or class around it (None outside any)."""
+    """The qualified name of the unit whose code holds line: "Class.method" if line is inside a method
+    unit, else the top-level function or class around it (None outside any)."""
     owner = top_level_owner(tree, line)
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == owner:
@@ -80,7 +80,7 @@ def unit_owning(tree: ast.Module, line: int, module: str) -> str | None:
                 if (isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
                         and method.lineno <= line <= method.end_lineno
                         and (module, owner, method.name) in method_units()):
-                    return method.name
+                    return f"{owner}.{method.name}"
     return owner
 
 
@@ -120,8 +120,8 @@ def _replacement_body(tree: ast.Module, function: ast.FunctionDef | ast.AsyncFun
     if notebook is None:
         later = f"in a later assignment ({graded_in})" if graded_in else "in another assignment"
         return [f'{indent}raise NotImplementedError("{owner} is written {later}")']
-    if function.name == owner:
-        target = f'written_in_notebook("{owner}", "{notebook}")'
+    if function.name == owner.rpartition(".")[2]:  # the unit itself; a method unit's cell is a function
+        target = f'written_in_notebook("{function.name}", "{notebook}")'
     elif any(isinstance(node, ast.ClassDef) and node.name == owner and function in node.body for node in tree.body):
         target = f'written_in_notebook("{owner}", "{notebook}").{function.name}'
     else:
@@ -171,13 +171,13 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]],
 
 
 def unit_notebooks(assignment: str) -> dict[tuple[str, str], str]:
-    """(module, unit) -> the notebook file of assignment whose cells define the unit."""
+    """(module, unit's qualified name) -> the notebook file of assignment whose cells define the unit."""
     spec = get_assignment(assignment)
     if len(spec.notebooks) == 1:
-        return {(unit.module, unit.name): f"{spec.notebooks[0]}.ipynb" for unit in spec.units}
+        return {(unit.module, unit.qualified_name): f"{spec.notebooks[0]}.ipynb" for unit in spec.units}
     sources = {notebook: (REPO_ROOT / "source" / assignment / f"{notebook}.ipynb").read_text()
                for notebook in spec.notebooks}
-    return {(unit.module, unit.name): f"{notebook}.ipynb" for unit in spec.units
+    return {(unit.module, unit.qualified_name): f"{notebook}.ipynb" for unit in spec.units
             for notebook, source in sources.items() if f"def {unit.name}(" in source or f"class {unit.name}" in source}
 
 
@@ -188,7 +188,7 @@ def build_student_package(assignment: str, destination: Path) -> list[Path]:
         shutil.rmtree(target)
     solved = units_graded_before(assignment)
     written_in = unit_notebooks(assignment)
-    graded_in = {(unit.module, unit.name): spec.name for spec in assignments() for unit in spec.units}
+    graded_in = {(unit.module, unit.qualified_name): spec.name for spec in assignments() for unit in spec.units}
     written = []
     for source in sorted(LIBRARY_ROOT.rglob("*.py")):
         relative = source.relative_to(LIBRARY_ROOT)
@@ -234,7 +234,8 @@ def check_data(assignment: str, release_dir: Path, cell_timeout: float) -> dict:
         tests = {cell.metadata["nbgrader"]["grade_id"]: {"points": cell.metadata["nbgrader"].get("points", 0),
                                                           "source": cell.source}
                  for cell in released.cells if is_test_cell(cell)}
-        units = sorted(name for (_, name), where in written_in.items() if where == f"{notebook}.ipynb")
+        units = sorted(unit.name for unit in get_assignment(assignment).units
+                       if written_in.get((unit.module, unit.qualified_name)) == f"{notebook}.ipynb")
         notebooks[notebook] = {"tests": tests, "units": units,
                                "no_loops": sorted(n for n in no_loops if n.partition(".")[0] in units)}
     return {"assignment": assignment, "cell_timeout": cell_timeout, "notebooks": notebooks}

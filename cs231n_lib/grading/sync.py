@@ -29,11 +29,32 @@ def unit_source(unit: Unit) -> str:
                           if isinstance(node, ast.ClassDef) and node.name == unit.method_of), [])
     for node in container:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            if unit.method_of:
+                _check_method_unit(unit, node)
             source = _definition_text(node, lines)
             if isinstance(node, ast.ClassDef):
                 source = _with_method_units_stubbed(unit, node, lines, source)
-            return textwrap.dedent(source)
+            source = textwrap.dedent(source)
+            if unit.method_of and not source.startswith("def "):  # a string literal less indented than the def
+                raise ValueError(f"method unit {unit.qualified_name} does not dedent to a top-level function")
+            return source
     raise LookupError(f"{unit.qualified_name} is not defined in {unit.library_file}")
+
+
+def _check_method_unit(unit: Unit, method: ast.AST) -> None:
+    """A method unit's cell is the method as a top-level function, which the package's class calls with
+    self: that holds only for a plain method whose body starts on its own line and never needs the class."""
+    problem = None
+    if not isinstance(method, ast.FunctionDef):
+        problem = "is not a plain method"
+    elif method.decorator_list:
+        problem = "is decorated"
+    elif method.body[0].lineno == method.lineno:
+        problem = "has its body on the line of its def"
+    elif any(isinstance(node, ast.Name) and node.id == "super" for node in ast.walk(method)):
+        problem = "calls super(), which a top-level function cannot"
+    if problem:
+        raise ValueError(f"method unit {unit.qualified_name} {problem}; a method unit must be a plain method")
 
 
 def _definition_text(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> str:
@@ -46,7 +67,7 @@ def _definition_span(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> 
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     last = node.end_lineno
     # The AST ends at the last statement; comments after it indented deeper than the def (an
-    # ### END SOLUTION) belong too.
+    # ### END SOLUTION) belong too, up to the next line as shallow as the def.
     body_indent = node.col_offset + 1
     while last < len(lines) and (not lines[last].strip() or _indent(lines[last]) >= body_indent):
         last += 1
@@ -70,7 +91,8 @@ def _with_method_units_stubbed(unit: Unit, node: ast.ClassDef, lines: list[str],
             continue
         indent = " " * method.body[0].col_offset
         summary = (ast.get_docstring(method) or "").partition("\n")[0]
-        stub = [f'{indent}"""{summary}"""'] if summary else []
+        docstring = f'"""{summary}"""' if '"' not in summary else repr(summary)
+        stub = [f"{indent}{docstring}"] if summary else []
         written_in = f"{node.name}.{method.name} is written in the {where} assignment"
         stub.append(f'{indent}raise NotImplementedError("{written_in}")')
         source_lines[method.body[0].lineno - first:_definition_span(method, lines)[1] - first + 1] = stub

@@ -269,7 +269,8 @@ class FullyConnectedNet:
             {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
 
         loss() calls this method after casting X to self.dtype and setting the "mode" of
-        self.dropout_param and of each of self.bn_params to "train" (y given) or "test" (y is None).
+        self.dropout_param and (for batch norm) of each of self.bn_params to "train" (y given)
+        or "test" (y is None).
         It uses:
         - self.params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
           "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)

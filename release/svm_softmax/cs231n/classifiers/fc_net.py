@@ -143,7 +143,8 @@ class FullyConnectedNet:
             {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax
 
         loss() calls this method after casting X to self.dtype and setting the "mode" of
-        self.dropout_param and of each of self.bn_params to "train" (y given) or "test" (y is None).
+        self.dropout_param and (for batch norm) of each of self.bn_params to "train" (y given)
+        or "test" (y is None).
         It uses:
         - self.params: "W1", "b1", ..., "W{L}", "b{L}", and with normalization the scale
           "gamma{i}" and shift "beta{i}" of hidden layer i (1 <= i <= L - 1)
@@ -166,7 +167,7 @@ class FullyConnectedNet:
           gammas and betas are not regularized
         - grads: dictionary with the same keys as self.params, of the gradients of the loss
         """
-        raise NotImplementedError("normalized_loss is written in a later assignment (batchnorm_dropout)")
+        raise NotImplementedError("FullyConnectedNet.normalized_loss is written in a later assignment (batchnorm_dropout)")
 
     def save(self, fname):
         """Save the parameters to the file fname (a .npz archive)."""
