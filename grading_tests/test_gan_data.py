@@ -119,3 +119,18 @@ def test_digit_classifier_is_accurate_and_scores_real_digits_above_noise():
 def test_sample_quality_rejects_images_that_are_not_8x8():
     with pytest.raises(ValueError, match="8x8"):
         sample_quality(np.zeros((5, 784)))
+
+
+def test_the_graders_digit_probabilities_are_scikit_learns():
+    """The hidden checks score samples from the classifier's shared weights (no scikit-learn in a grading
+    process): the same probabilities as its predict_proba, on real digits, noise and a blank image."""
+    from cs231n_lib.grading.assignments.gan import digit_probabilities
+
+    X = load_digits_for_gan()["X"]
+    images = np.vstack([X[:300], np.random.default_rng(1).uniform(-1, 1, size=(200, 64)), -np.ones((1, 64))])
+    expected = digit_classifier().predict_proba(images)
+    got = digit_probabilities(images)
+    print(f"largest difference from predict_proba: {np.max(np.abs(got - expected)):.1e}")
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert sample_quality(images, predict_proba=digit_probabilities)["counts"].tolist() == \
+        sample_quality(images)["counts"].tolist()

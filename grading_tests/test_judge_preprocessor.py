@@ -355,6 +355,63 @@ def test_shared_references_are_used_only_when_they_match_their_digest(tmp_path):
     assert without_timings(reference_in_a_new_process(check_id, variable)) == expected
 
 
+GRADER_VALUES_PROGRAM = """
+import json, sys
+import numpy as np
+from cs231n_lib.grading.assignments import svm_softmax
+def refuse(*arguments):
+    raise AssertionError("the staff's search ran again")
+if sys.argv[1] == "shared":
+    svm_softmax.staff_search_run = refuse
+X_val, y_val = svm_softmax._validation_set()
+print(json.dumps({"threshold": svm_softmax.search_threshold("LinearSVM"), "writeable": X_val.flags.writeable,
+                  "X_val": X_val.tobytes().hex()[:4096], "sum": float(X_val.sum()), "y_val": y_val.tolist()}))
+"""
+
+
+def grader_values_in_a_new_process(variable, mode):
+    import os
+    import subprocess
+    import sys
+
+    from cs231n_lib.grading.judge import SHARED_REFERENCES_ENV
+
+    environment = {k: v for k, v in os.environ.items() if k != SHARED_REFERENCES_ENV}
+    environment[SHARED_REFERENCES_ENV] = variable
+    completed = subprocess.run([sys.executable, "-c", GRADER_VALUES_PROGRAM, mode], env=environment,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return json.loads(completed.stdout)
+
+
+def test_grader_values_are_computed_once_and_shared_with_each_nbgrader_process(tmp_path):
+    """The staff's search threshold and the validation images a student's weights are measured on are
+    computed in the instructor's process and handed to every nbgrader process, bit for bit; a process
+    handed a file that does not match its digest computes them itself."""
+    from cs231n_lib.grading.assignments import svm_softmax
+    from cs231n_lib.grading.grader_values import KEY_PREFIX
+    from cs231n_lib.grading.judge import shared_references, shared_references_variable
+
+    content = json.loads(shared_references("svm_softmax"))
+    prefix = f"{KEY_PREFIX}cs231n_lib.grading.assignments.svm_softmax."
+    assert {key for key in content if key.startswith(KEY_PREFIX)} == {
+        f"{prefix}_validation_set()", f"{prefix}search_threshold('LinearSVM',)",
+        f"{prefix}search_threshold('Softmax',)"}
+    X_val, y_val = svm_softmax._validation_set()
+    here = {"threshold": list(svm_softmax.search_threshold("LinearSVM")), "writeable": False,
+            "X_val": X_val.tobytes().hex()[:4096], "sum": float(X_val.sum()), "y_val": y_val.tolist()}
+    # A marked threshold shows the new process read the file (and it never reran the staff's search).
+    content[f"{prefix}search_threshold('LinearSVM',)"] = {"tuple": [0.5, 0.25]}
+    marked = json.dumps(content).encode()
+    path = tmp_path / "shared-references.json"
+    path.write_bytes(marked)
+    shared = grader_values_in_a_new_process(shared_references_variable(path, marked), "shared")
+    assert shared == {**here, "threshold": [0.5, 0.25]}
+    # Edited after its digest was taken: the values are computed afresh, the same as here.
+    path.write_bytes(marked.replace(b"[0.5, 0.25]", b"[0.0, 0.00]"))
+    assert grader_values_in_a_new_process(shared_references_variable(path, marked), "computed") == here
+
+
 def test_reference_results_are_the_same_when_threads_ask_at_once():
     """Graders in threads of one process (a `dask worker` runs several by default) ask for the same
     references at once. Seeded checks draw from numpy's global generator, so two computations at the

@@ -32,6 +32,9 @@ class Check:
     # Graded units this one calls (e.g. TwoLayerNet uses affine_forward): when one of them fails its
     # own check too, the feedback says to fix that first. The grader also infers uses from the code.
     uses: tuple[str, ...] = field(default=())
+    # Computes the grader values (grader_values.grader_value) its expectations use, so that the
+    # instructor's process can compute them once and share them with every nbgrader process.
+    needs: Callable[[], object] | None = None
 
     @property
     def seed(self) -> int:
@@ -49,16 +52,18 @@ class Check:
 
 
 def hidden_check(
-    unit: str, static: tuple[StaticCheck, ...] = (), uses: tuple[str, ...] = ()
+    unit: str, static: tuple[StaticCheck, ...] = (), uses: tuple[str, ...] = (),
+    needs: Callable[[], object] | None = None,
 ) -> Callable[[PlanBuilder], Check]:
     """Make the decorated plan builder the hidden check ``<assignment>.<function name>`` of unit.
 
     uses: the graded units the checked unit calls, named in its feedback when they fail too.
+    needs: calls the grader values its plan and expectations use (see grader_values).
     """
 
     def make(build: PlanBuilder) -> Check:
         assignment = build.__module__.rpartition(".")[2]
-        return Check(f"{assignment}.{build.__name__}", unit, build, tuple(static), tuple(uses))
+        return Check(f"{assignment}.{build.__name__}", unit, build, tuple(static), tuple(uses), needs)
 
     return make
 

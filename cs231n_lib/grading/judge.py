@@ -17,6 +17,7 @@ from . import safe_files
 from .checks import Check, get_check
 from .compare import CheckFailure
 from .course import get_assignment, reference_namespace
+from .grader_values import computed_values
 from .plan import Results
 from .probe import run_plan
 from .student_code import StudentCode
@@ -61,9 +62,17 @@ MAX_SHARED_REFERENCES_BYTES = 256 * 1024 * 1024
 
 
 def shared_references(assignment: str) -> bytes:
-    """Every hidden check of assignment's reference results, as the file SHARED_REFERENCES_ENV names."""
-    checks = sorted(check.id for check in get_assignment(assignment).checks)
-    return json.dumps({check_id: _reference_results_json(check_id) for check_id in checks}).encode()
+    """Every hidden check of assignment's reference results, and the grader values its checks need, as
+    the file SHARED_REFERENCES_ENV names."""
+    checks = sorted(get_assignment(assignment).checks, key=lambda check: check.id)
+    content: dict[str, object] = {check.id: _reference_results_json(check.id) for check in checks}
+    with _reference_lock:  # seeded staff runs draw from numpy's global generator, like references
+        for check in checks:
+            if check.needs is not None:
+                check.needs()
+    for module in sorted({check.build.__module__ for check in checks}):
+        content.update(computed_values(module))
+    return json.dumps(content).encode()
 
 
 def shared_references_variable(path: Path, content: bytes) -> str:
@@ -81,7 +90,7 @@ def share_references(assignment: str, folder: Path) -> dict[str, str]:
 
 
 @cache
-def _shared() -> dict[str, str]:
+def _shared() -> dict[str, object]:
     digest, _, path = os.environ.get(SHARED_REFERENCES_ENV, "").partition(":")
     if not path:
         return {}
@@ -92,6 +101,11 @@ def _shared() -> dict[str, str]:
     if hashlib.sha256(content).hexdigest() != digest:
         return {}
     return json.loads(content)
+
+
+def shared_entry(key: str) -> object | None:
+    """The entry key of the shared references file this process was handed, if any."""
+    return _shared().get(key)
 
 
 # One computation at a time in a process, and each once: graders may be threads of one process (a

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...data.digits import digit_classifier, sample_quality
 from ..check_helpers import run
 from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape
 from ..course import assignment_defined_in, units_in
+from ..grader_values import grader_value
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -486,12 +488,31 @@ MIN_CLASSES = 7
 NUM_SAMPLES = 500
 
 
+@grader_value
+def _digit_classifier_weights() -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) of the fixed digit classifier (cs231n_lib.data.digits.digit_classifier)."""
+    model = digit_classifier().model
+    return np.ascontiguousarray(model.coef_), model.intercept_.copy()
+
+
+def digit_probabilities(images: np.ndarray) -> np.ndarray:
+    """The fixed digit classifier's probabilities, of shape (N, 10), for images of shape (N, 64): a softmax of
+    its scores, as scikit-learn's predict_proba computes them, from weights shared with every grading process
+    (so a grading imports no scikit-learn and fits nothing)."""
+    from ..judge import kernel_numerics
+
+    coef, intercept = _digit_classifier_weights()
+    with kernel_numerics():
+        scores = images @ coef.T + intercept
+    scores -= scores.max(axis=1, keepdims=True)
+    probabilities = np.exp(scores)
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 def expect_digits(plan: Plan, images: StepRef, name: str) -> None:
     """The student's samples look like digits to the fixed classifier (the reference is not consulted)."""
 
     def expectation(student, reference):
-        from ...data.digits import sample_quality
-
         got = result_value(student, images, name)
         shape = np.shape(got)
         if not isinstance(got, np.ndarray) or shape != (NUM_SAMPLES, DIGIT_PIXELS):
@@ -499,7 +520,7 @@ def expect_digits(plan: Plan, images: StepRef, name: str) -> None:
                                f"got {shape}")
         if not np.all(np.isfinite(got)):
             raise CheckFailure(f"{name}: the images contain inf or nan")
-        quality = sample_quality(got)
+        quality = sample_quality(got, predict_proba=digit_probabilities)
         summary = (f"mean classifier confidence {quality['confidence']:.3f} (at least {MIN_CONFIDENCE}), "
                    f"{quality['classes']} digit classes with 5+ samples (at least {MIN_CLASSES}); "
                    f"samples per digit {quality['counts'].tolist()}")
@@ -522,12 +543,12 @@ def _samples(plan: Plan, rng: np.random.Generator, generator: str, what: str) ->
 
 # unit= names the notebook global that these checks grade (the trained generator's parameters),
 # set by the training cell rather than by a solution cell.
-@hidden_check(unit="G_vanilla")
+@hidden_check(unit="G_vanilla", needs=_digit_classifier_weights)
 def vanilla_gan_samples(plan: Plan, rng: np.random.Generator) -> None:
     _samples(plan, rng, "G_vanilla", "vanilla GAN")
 
 
-@hidden_check(unit="G_ls")
+@hidden_check(unit="G_ls", needs=_digit_classifier_weights)
 def ls_gan_samples(plan: Plan, rng: np.random.Generator) -> None:
     _samples(plan, rng, "G_ls", "least-squares GAN")
 

@@ -7,8 +7,6 @@ them; a planted bug in a layer costs the model's cells where the model uses that
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from ...data.coco import caption_accuracy
@@ -16,6 +14,7 @@ from ..check_helpers import expect_items_close, run, run_keeping_inputs
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import assignment_defined_in, units_in
+from ..grader_values import grader_value
 from ..plan import Plan, StepRef, result_value
 from ..samples import planted_bug
 from ..student_code import forbid_loops
@@ -300,7 +299,7 @@ def CaptioningRNN_sample(plan: Plan, rng: np.random.Generator) -> None:
                                     f"max_length={max_length}): captions")
 
 
-@cache
+@grader_value
 def _training_data(num_train: int, num_val: int, num_features: int):
     """Embedded captioning data: the first num_features (principal) feature dimensions, as float32."""
     from ...data.captions_embedded import load_embedded_coco_data
@@ -394,11 +393,14 @@ MIN_LOSS_DECREASE = 1.0
 ACCURACY_MARGIN = 0.05
 
 
-@hidden_check(unit="CaptioningRNN")
+def _training_data_needed():
+    return _training_data(TRAINING["num_train"], TRAINING["num_val"], TRAINING["num_features"])
+
+
+@hidden_check(unit="CaptioningRNN", needs=_training_data_needed)
 def CaptioningRNN_training(plan: Plan, rng: np.random.Generator) -> None:
     cfg = TRAINING
-    train_features, train_captions, val_features, val_captions, word_to_idx = _training_data(
-        cfg["num_train"], cfg["num_val"], cfg["num_features"])
+    train_features, train_captions, val_features, val_captions, word_to_idx = _training_data_needed()
     features = plan.method(plan.hold(train_features), "astype", "float64")
     captions = plan.hold(train_captions)
     plan.call("seed_numpy", 6114)
@@ -444,7 +446,7 @@ NOTEBOOK_DATA = {"num_train": 2000, "num_val": 500}
 MIN_TOKEN_ACCURACY = 0.85
 
 
-@cache
+@grader_value
 def _notebook_validation_set():
     from ...data.captions_embedded import load_embedded_coco_data
 
@@ -468,7 +470,7 @@ def expect_notebook_captions(plan: Plan, captions: StepRef, references: np.ndarr
 
 
 # unit= names the notebook global this check grades (the model the training cell leaves).
-@hidden_check(unit="lstm_model")
+@hidden_check(unit="lstm_model", needs=_notebook_validation_set)
 def notebook_lstm_captions(plan: Plan, rng: np.random.Generator) -> None:
     features, references, end = _notebook_validation_set()
     name = f"captions that your trained lstm_model samples for the {len(features)} held-out validation images"

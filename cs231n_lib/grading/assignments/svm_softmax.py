@@ -21,6 +21,7 @@ from ..check_helpers import validation_accuracy_verdict
 from ..checks import hidden_check
 from ..compare import CheckFailure, expect_close, expect_shape, relative_error
 from ..course import assignment_defined_in, units_in
+from ..grader_values import grader_value
 from ..plan import Plan, RandomNormal, Results, StepRef, result_value, step_problem
 from ..probe import Unsupported
 from ..samples import planted_bug
@@ -547,11 +548,18 @@ def _embedded_validation() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return X_train, y_train, X_val, y_val
 
 
+@grader_value
+def _validation_set() -> tuple[np.ndarray, np.ndarray]:
+    """(X_val, y_val) of _embedded_validation: what every grading measures a student's weights on."""
+    _, _, X_val, y_val = _embedded_validation()
+    return X_val, y_val
+
+
 def embedded_validation_accuracy(W: np.ndarray) -> float:
     """Validation accuracy, on the notebook's embedded validation images, of a linear classifier with weights W."""
     from ..judge import kernel_numerics
 
-    _, _, X_val, y_val = _embedded_validation()
+    X_val, y_val = _validation_set()
     with kernel_numerics():
         return float(np.mean(np.argmax(X_val @ W, axis=1) == y_val))
 
@@ -572,7 +580,7 @@ def staff_search_run(classifier: str, learning_rate: float, reg: float) -> np.nd
     return run_as_in_a_kernel(train)
 
 
-@cache
+@grader_value
 def search_threshold(classifier: str) -> tuple[float, float]:
     """(the validation accuracy of the staff's best classifier, the accuracy a student's must reach)."""
     staff_accuracy = embedded_validation_accuracy(staff_search_run(classifier, *STAFF_CHOICE[classifier]))
@@ -584,7 +592,7 @@ def _best_classifier(plan: Plan, name: str) -> None:
     # measures them on the embedded validation images (never a number the notebook computed).
     classifier = SEARCHED[name]
     weights = plan.call(f"{name}.W.copy", record=True)
-    dim, num_classes = _embedded_validation()[2].shape[1], 10
+    dim, num_classes = _validation_set()[0].shape[1], 10
 
     def expectation(student: Results, reference: Results) -> list[str]:
         wanted = f"a trained {classifier} whose weights W have shape ({dim}, {num_classes})"
@@ -608,12 +616,16 @@ def _best_classifier(plan: Plan, name: str) -> None:
     plan.expectations.append(expectation)
 
 
-@hidden_check(unit="best_svm")
+def _needs(classifier: str):
+    return lambda: (_validation_set(), search_threshold(classifier))
+
+
+@hidden_check(unit="best_svm", needs=_needs("LinearSVM"))
 def best_svm(plan: Plan, rng: np.random.Generator) -> None:
     _best_classifier(plan, "best_svm")
 
 
-@hidden_check(unit="best_softmax")
+@hidden_check(unit="best_softmax", needs=_needs("Softmax"))
 def best_softmax(plan: Plan, rng: np.random.Generator) -> None:
     _best_classifier(plan, "best_softmax")
 

@@ -23,6 +23,7 @@ from ..check_helpers import (
 from ..checks import hidden_check
 from ..compare import CheckFailure
 from ..course import assignment_defined_in, units_in
+from ..grader_values import grader_value
 from ..judge import run_as_in_a_kernel
 from ..plan import Plan, StepRef, result_value, step_problem
 from ..samples import planted_bug
@@ -424,10 +425,16 @@ def fully_connected_scores(params: dict, X: np.ndarray) -> np.ndarray:
     return out
 
 
-def embedded_validation_accuracy(params: dict) -> float:
+@grader_value
+def _validation_set() -> tuple[np.ndarray, np.ndarray]:
+    """(X_val, y_val) of the notebook's data: what every grading measures a student's network on."""
     data = _embedded_notebook_data()
-    return float(run_as_in_a_kernel(
-        lambda: np.mean(np.argmax(fully_connected_scores(params, data["X_val"]), axis=1) == data["y_val"])))
+    return data["X_val"], data["y_val"]
+
+
+def embedded_validation_accuracy(params: dict) -> float:
+    X_val, y_val = _validation_set()
+    return float(run_as_in_a_kernel(lambda: np.mean(np.argmax(fully_connected_scores(params, X_val), axis=1) == y_val)))
 
 
 def staff_search_run(learning_rate: float, reg: float) -> dict:
@@ -445,7 +452,7 @@ def staff_search_run(learning_rate: float, reg: float) -> dict:
     return run_as_in_a_kernel(train)
 
 
-@cache
+@grader_value
 def best_model_threshold() -> tuple[float, float]:
     """(the validation accuracy of the staff's best network, the accuracy best_model must reach)."""
     staff_accuracy = embedded_validation_accuracy(staff_search_run(*STAFF_SEARCH_CHOICE))
@@ -477,7 +484,7 @@ def _parameters(value, name: str) -> dict:
 
 # unit= names the notebook global this check grades (set by the student's own solution cell). The kernel
 # sends back only the network's parameters; the grader computes the validation accuracy from them.
-@hidden_check(unit="best_model")
+@hidden_check(unit="best_model", needs=lambda: (_validation_set(), best_model_threshold()))
 def best_model(plan: Plan, rng: np.random.Generator) -> None:
     sent = plan.call("best_model.params.copy", record=True)
 
@@ -496,15 +503,21 @@ def best_model(plan: Plan, rng: np.random.Generator) -> None:
     plan.expectations.append(expectation)
 
 
+@grader_value
+def _overfit_data() -> tuple[np.ndarray, np.ndarray]:
+    """(X_train, y_train) of the notebook's overfitting run: its first training images."""
+    data = _embedded_notebook_data()
+    return data["X_train"][:OVERFIT_TRAINING], data["y_train"][:OVERFIT_TRAINING]
+
+
 def overfit_training_accuracy(weight_scale: float, learning_rate: float) -> float:
     """The best training accuracy of the notebook's three-layer run with these two numbers, with the staff's
     FullyConnectedNet and Solver on the embedded data."""
     from ...classifiers.fc_net import FullyConnectedNet as StaffFullyConnectedNet
     from ...solver import Solver
 
-    data = _embedded_notebook_data()
-    small_data = {"X_train": data["X_train"][:OVERFIT_TRAINING], "y_train": data["y_train"][:OVERFIT_TRAINING],
-                  "X_val": data["X_val"], "y_val": data["y_val"]}
+    small_data = dict(zip(("X_train", "y_train", "X_val", "y_val"), (*_overfit_data(), *_validation_set()),
+                          strict=True))
 
     def train():
         np.random.seed(231)
@@ -517,7 +530,7 @@ def overfit_training_accuracy(weight_scale: float, learning_rate: float) -> floa
     return float(run_as_in_a_kernel(train))
 
 
-@hidden_check(unit="weight_scale")
+@hidden_check(unit="weight_scale", needs=lambda: (_overfit_data(), _validation_set()))
 def three_layer_overfit(plan: Plan, rng: np.random.Generator) -> None:
     chosen = {name: plan.call(f"{name}.__float__", record=True) for name in ("weight_scale", "learning_rate")}
 

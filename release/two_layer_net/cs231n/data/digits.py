@@ -63,12 +63,14 @@ def digit_classifier():
     return DigitClassifier()
 
 
-def sample_quality(images, min_count=5):
+def sample_quality(images, min_count=5, predict_proba=None):
     """Score generated 8x8 digits with digit_classifier.
 
     Inputs:
     - images: of shape (N, 64) (or (N, 8, 8)), values in [-1, 1]
     - min_count: a class counts as covered if at least this many samples are predicted as it
+    - predict_proba: class probabilities of shape (N, 10) for images of shape (N, 64); default
+      digit_classifier().predict_proba
 
     Returns a dict with:
     - 'confidence': mean over samples of the classifier's largest class probability
@@ -78,7 +80,7 @@ def sample_quality(images, min_count=5):
     images = np.asarray(images, dtype=np.float64)
     if images.ndim < 2 or images[0].size != np.prod(DIGITS_SHAPE):
         raise ValueError(f'sample_quality scores 8x8 digits: expected images of shape (N, 64), got {images.shape}')
-    probabilities = digit_classifier().predict_proba(images)
+    probabilities = (predict_proba or digit_classifier().predict_proba)(images.reshape(len(images), -1))
     counts = np.bincount(probabilities.argmax(axis=1), minlength=10)
     return {'confidence': float(probabilities.max(axis=1).mean()), 'classes': int(np.sum(counts >= min_count)),
             'counts': counts}
