@@ -516,8 +516,8 @@ def overfit_training_accuracy(weight_scale: float, learning_rate: float) -> floa
     from ...classifiers.fc_net import FullyConnectedNet as StaffFullyConnectedNet
     from ...solver import Solver
 
-    small_data = dict(zip(("X_train", "y_train", "X_val", "y_val"), (*_overfit_data(), *_validation_set()),
-                          strict=True))
+    (X_train, y_train), (X_val, y_val) = _overfit_data(), _validation_set()
+    small_data = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
 
     def train():
         np.random.seed(231)
