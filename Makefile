@@ -29,9 +29,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(RUN) $(PY) -m cs231n_lib.grading.cli demo
 
+# Two pytest workers, each taking whole modules (a module's graded course is built once), longest
+# first (grading_tests/conftest.py): the long grading fixtures overlap the in-process tests.
 test: $(STAMP)
 	$(RUN) $(PY) -m ruff check .
-	$(RUN) $(PY) -m pytest
+	$(RUN) $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # Every grading path and grading under load (slow: every notebook graded four times).
 test-paths: $(STAMP)

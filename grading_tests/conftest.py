@@ -32,3 +32,27 @@ def outside_tmp():
     assert not folder.is_relative_to("/tmp"), f"{folder} is under /tmp; set CS231N_OUTSIDE_TMP"
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# The slowest modules, longest first: most grade whole notebooks in a module-wide fixture. `make test`
+# runs the suite on two pytest-xdist workers that take whole modules in collection order (--dist
+# loadfile), so these start first and the many short modules fill the other worker around them.
+LONGEST_MODULES = (
+    "test_nbgrader_pipeline.py",
+    "test_hostile_submissions.py",
+    "test_hostile_files.py",
+    "test_sandbox.py",
+    "test_dask_scheduler.py",
+    "test_parallel_autograde.py",
+    "test_new_assignment.py",
+    "test_lms_flow.py",
+    "test_hidden_checks.py",
+    "test_postgres_gradebook.py",
+    "test_hidden_inputs.py",
+    "test_cell_time_limit.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
