@@ -121,3 +121,25 @@ def test_the_passing_range_the_notebook_states_is_true():
     assert np.all(accuracies[:177] >= threshold) and accuracies[177] < threshold
     assert passing.max() == 235
     assert round(accuracies[2], 3) == 0.314 == round(accuracies[:100].min(), 3)
+
+
+def test_the_shared_neighbour_ranks_vote_as_the_distances_do():
+    """The grader hands each nbgrader process the ranks of the staff's distances, not the distances:
+    the staff's predict_labels must pick the same labels from either, ties included, at every k."""
+    import json
+
+    from cs231n_lib.classifiers.k_nearest_neighbor import KNearestNeighbor
+    from cs231n_lib.grading.assignments.knn import _embedded_neighbour_ranks, _embedded_neighbours
+    from cs231n_lib.grading.grader_values import KEY_PREFIX
+    from cs231n_lib.grading.judge import shared_references
+
+    dists, y_train, y_test, staff_k = _embedded_neighbours()
+    ranks, rank_y_train, rank_y_test, rank_staff_k = _embedded_neighbour_ranks()
+    assert (rank_staff_k, ranks.shape) == (staff_k, dists.shape)
+    assert np.array_equal(rank_y_train, y_train) and np.array_equal(rank_y_test, y_test)
+    classifier = KNearestNeighbor()
+    classifier.train(np.empty((len(y_train), 0)), y_train)
+    for k in (1, 2, 3, 10, 100, 236, 4999, 5000):
+        assert np.array_equal(classifier.predict_labels(ranks, k=k), classifier.predict_labels(dists, k=k)), k
+    shared = json.loads(shared_references("knn"))
+    assert f"{KEY_PREFIX}cs231n_lib.grading.assignments.knn._embedded_neighbour_ranks()" in shared
