@@ -33,11 +33,12 @@ demo: $(STAMP)
 # first (grading_tests/conftest.py): the long grading fixtures overlap the in-process tests.
 test: $(STAMP)
 	$(RUN) $(PY) -m ruff check .
-	$(RUN) $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(RUN) $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=10
 
-# Every grading path and grading under load (slow: every notebook graded four times).
+# Every grading path and grading under load (slow: every notebook graded four times). The slowest
+# tests are printed so CI's log shows where its time went.
 test-paths: $(STAMP)
-	$(RUN) $(PY) -m pytest -m paths
+	$(RUN) $(PY) -m pytest -m paths --durations=5
 
 # Each release folder run with only what its requirements.txt installs (every notebook twice).
 test-student-env: $(STAMP)
@@ -51,7 +52,7 @@ release: $(STAMP)
 	$(RUN) $(PY) -m cs231n_lib.grading.cli release
 
 # Every benchmark, then issue 18's table of their rows (what, measured, goal, met?) from BENCH_RESULTS.
-# Slow: about an hour on 2 cores (`make test` in a fresh clone alone ~12 min). A script that fails leaves
+# Slow: about an hour on 2 cores (`make test` in a fresh clone alone ~19 min). A script that fails leaves
 # its rows "not measured" and the rest go on; without torch (no network, say) its rows read so too.
 BENCH_RESULTS ?= $(CURDIR)/build/bench/results.jsonl
 BENCH_SUBMISSIONS ?= 40

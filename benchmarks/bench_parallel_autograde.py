@@ -1,29 +1,33 @@
-"""Serial nbgrader autograde vs cs231n-course autograde --workers 2, on generated knn submissions.
+"""Serial nbgrader autograde vs cs231n-course autograde --workers 2, on generated knn submissions,
+then the scaling curve: the same submissions regraded on a `--scheduler` cluster of 2, 4 and 8 local
+workers (an instructor's external cluster, started before the clock and not counted).
 
-Prints throughput (submissions per minute), the speed-up, and where the time of one
+Prints throughput (submissions per minute), the speed-ups, and where the time of one
 submission goes: kernel start-up, executing the notebook, and nbgrader's own bookkeeping.
 
-Run: .venv/bin/python benchmarks/bench_parallel_autograde.py [--submissions 40]
-(about half an hour on 2 cores for 40 submissions: every one runs the whole knn notebook).
-The speed-up is also recorded for bench_table.py (timing.record).
+Run: .venv/bin/python benchmarks/bench_parallel_autograde.py [--submissions 40] [--scaling 2,4,8]
+(about 20 minutes on 2 cores for 40 submissions: every one runs the whole knn notebook, five times).
+The speed-ups are also recorded for bench_table.py (timing.record).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from timing import record
+from timing import machine_busy_seconds, record
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.autograde import autograde_serially
 from cs231n_lib.grading.course import REPO_ROOT, get_assignment
 from cs231n_lib.grading.demo import make_demo_course
+from cs231n_lib.grading.gradebook import scores
 from cs231n_lib.grading.nbgrader_runner import run_nbgrader
 from cs231n_lib.grading.parallel import autograde_parallel
 from cs231n_lib.grading.release import release
@@ -78,10 +82,42 @@ def notebook_seconds(root: Path) -> float:
         return time.perf_counter() - started
 
 
+def per_cell_scores(root: Path) -> dict[str, dict[str, float]]:
+    return {row.student: row.cells for row in scores(root, ASSIGNMENT)}
+
+
+def busy_since(start: float | None) -> float:
+    """The machine's CPU seconds since start (machine_busy_seconds), nan where it cannot tell."""
+    now = machine_busy_seconds()
+    return float("nan") if start is None or now is None else now - start
+
+
+def scheduler_run(root: Path, workers: int) -> tuple[float, int, float]:
+    """Regrade every submission through `--scheduler` on a cluster of workers local processes (one
+    thread each, as `dask worker --nthreads 1`); (seconds, submissions graded, the machine's CPU
+    seconds meanwhile). The cluster's start is not timed: an instructor's scheduler is already running."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    # Non-daemonic workers may fork their graders, as `dask worker` processes may.
+    with dask.config.set({"distributed.worker.daemon": False}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               host="127.0.0.1")
+    try:
+        started, busy = time.perf_counter(), machine_busy_seconds()
+        runs = autograde_parallel(root, ASSIGNMENT, scheduler=cluster.scheduler_address, force=True, progress=False)
+        return time.perf_counter() - started, sum(run.ok for run in runs), busy_since(busy)
+    finally:
+        cluster.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--scaling", default="2,4,8",
+                        help="worker counts of the --scheduler curve, comma-separated ('' for none)")
     args = parser.parse_args()
+    scaling = [int(count) for count in args.scaling.split(",") if count.strip()]
     with tempfile.TemporaryDirectory(prefix="cs231n-bench-") as scratch:
         serial_root, parallel_root = Path(scratch, "serial"), Path(scratch, "parallel")
         make_course(serial_root, args.submissions)
@@ -89,14 +125,28 @@ def main() -> None:
 
         # The baseline is what an instructor runs without this package: one `nbgrader autograde`
         # process grading every submission in turn.
-        started = time.perf_counter()
+        started, busy = time.perf_counter(), machine_busy_seconds()
         run_nbgrader(serial_root, "autograde", ASSIGNMENT, "--force", "--log-level=WARN", fork=False)
-        serial = time.perf_counter() - started
-        started = time.perf_counter()
+        serial, serial_cpu = time.perf_counter() - started, busy_since(busy)
+        started, busy = time.perf_counter(), machine_busy_seconds()
         parallel_runs = autograde_parallel(parallel_root, ASSIGNMENT, workers=2, progress=True)
-        parallel = time.perf_counter() - started
+        parallel, parallel_cpu = time.perf_counter() - started, busy_since(busy)
         record("parallel autograde, --workers 2 vs serial nbgrader autograde", serial / parallel, ">= 1.9",
-               note=f"{args.submissions} {ASSIGNMENT} submissions: serial {serial:.0f} s, workers 2 {parallel:.0f} s")
+               note=f"{args.submissions} {ASSIGNMENT} submissions: serial {serial:.0f} s, workers 2 {parallel:.0f} s "
+                    f"({serial_cpu / args.submissions:.1f} and {parallel_cpu / args.submissions:.1f} CPU-s each)")
+
+        curve = {}
+        for workers in scaling:
+            curve[workers] = scheduler_run(parallel_root, workers)
+            seconds, graded_ok, cpu = curve[workers]
+            # Oversubscribed cores must slow grading down, never change a score.
+            same = per_cell_scores(parallel_root) == per_cell_scores(serial_root)
+            curve[workers] += (same,)
+            record(f"parallel autograde on a --scheduler cluster, {workers} workers vs serial nbgrader autograde",
+                   serial / seconds, "",
+                   note=f"{args.submissions} {ASSIGNMENT} submissions ({graded_ok} graded): {seconds:.0f} s, "
+                        f"{cpu / args.submissions:.1f} CPU-s each, {os.cpu_count()} cores; scores "
+                        f"{'the same as' if same else 'DIFFERENT FROM'} serial")
 
         kernel = asyncio.run(kernel_start_seconds())
         execute = notebook_seconds(serial_root)
@@ -110,9 +160,16 @@ def main() -> None:
         n = args.submissions
         graded = len(list((serial_root / "autograded").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")))
         print(f"\n{n} submissions of {ASSIGNMENT} ({graded} / {sum(r.ok for r in parallel_runs)} graded)")
-        print(f"  serial nbgrader autograde : {serial:7.1f} s  {60 * n / serial:6.2f} submissions/min")
-        print(f"  --workers 2 (Dask)        : {parallel:7.1f} s  {60 * n / parallel:6.2f} submissions/min")
+        # CPU-s per submission: what a grading costs the machine; it rises when gradings contend for cores.
+        print(f"  serial nbgrader autograde : {serial:7.1f} s  {60 * n / serial:6.2f} submissions/min"
+              f"  {serial_cpu / n:5.1f} CPU-s each")
+        print(f"  --workers 2 (Dask)        : {parallel:7.1f} s  {60 * n / parallel:6.2f} submissions/min"
+              f"  {parallel_cpu / n:5.1f} CPU-s each")
         print(f"  speed-up                  : {serial / parallel:6.2f}x")
+        for workers, (seconds, graded_ok, cpu, same) in curve.items():
+            print(f"  --scheduler, {workers} workers    : {seconds:7.1f} s  {60 * n / seconds:6.2f} submissions/min"
+                  f"  {cpu / n:5.1f} CPU-s each  {serial / seconds:5.2f}x  ({graded_ok} graded, scores "
+                  f"{'the same as' if same else 'DIFFERENT FROM'} serial; {os.cpu_count()} cores)")
         print(f"  one submission, serial    : {serial / n:6.1f} s on average")
         print(f"  one solved submission     : {one_process:6.1f} s in a new nbgrader process, "
               f"{one_forked:.1f} s forked from the fork server (no imports)")

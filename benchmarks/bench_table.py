@@ -26,6 +26,8 @@ TABLE = (
     ("make demo after install", "<= 120", "s"),
     ("make test", "<= 480", "s"),
     ("parallel autograde, --workers 2 vs serial nbgrader autograde", ">= 1.9", "x"),
+    # The scaling curve has no goal: the issue asks to report it (one row per worker count).
+    ("parallel autograde on a --scheduler cluster", "", "x"),
     ("grading / bare execution on one BLAS thread", "<= 1.15", "x"),
     ("conv fwd+bwd 3x3 float32 vs PyTorch", "<= 1.5", "x"),
     ("LSTM fwd+bwd float32 vs PyTorch", "<= 1.5", "x"),
@@ -57,13 +59,13 @@ def cells(name: str, row: dict | None, goal: str, unit: str) -> tuple[str, ...]:
     """(what, measured, goal, met?, load, how) for one line of the table."""
     if row is not None:
         goal, unit = row["goal"], row["unit"]
-    shown_goal = f"{goal} {unit}" if unit == "s" else f"{goal}{unit}"
+    shown_goal = "(reported)" if not goal else f"{goal} {unit}" if unit == "s" else f"{goal}{unit}"
     if row is None or row["value"] is None:
         reason = row["note"] if row is not None and row["note"] else "no script recorded it"
         return name, f"not measured ({reason})", shown_goal, "-", "", ""
     value = row["value"]
     measured = f"{value:.1f} s" if unit == "s" else f"{value:.2f}{unit}"
-    verdict = "met" if met(value, goal) else "MISSED"
+    verdict = "-" if not goal else "met" if met(value, goal) else "MISSED"
     return name, measured, shown_goal, verdict, f"{row['load']:.1f}", row["note"]
 
 

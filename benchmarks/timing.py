@@ -35,6 +35,17 @@ def record(row: str, value: float | None, goal: str, unit: str = "x", note: str 
         results.write(json.dumps(line) + "\n")
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used since boot (all cores; /proc/stat), or None off
+    Linux. The difference over a run is its CPU cost, child processes and Dask workers included."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def torch_or_none():
     """torch if it is installed, else None (a benchmark then records its rows as not measured)."""
     try:

@@ -17,7 +17,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -87,21 +89,29 @@ def scores_by_path(request, repo_root):
             expected[spec.name] = {student: {cell: 0.0 if cell in lost[student] else points
                                              for cell, points in cells.items()} for student in bugs}
             expected[spec.name]["release"] = dict.fromkeys(cells, 0.0)
-        found, logs = {}, {}
+        found, logs, seconds = {}, {}, {}
+
+        def grade_one(path: str, name: str) -> str:
+            started = time.perf_counter()
+            output = grade(root, path, [name], client.scheduler.address)
+            seconds[name] = time.perf_counter() - started
+            return output
+
         (scratch / "cluster").mkdir()
         with dask_cluster(scratch / "cluster") as (client, _):
             for path in PATHS:
                 if path in ("cs231n-course autograde", "cs231n-course autograde --scheduler"):
                     # One command for every assignment, as an instructor grading a whole course would.
-                    outputs = [grade(root, path, names, client.scheduler.address)] * len(names)
+                    outputs = dict.fromkeys(names, grade(root, path, names, client.scheduler.address))
                 else:
                     # Two assignments at a time: each still goes the whole path (one process grading
-                    # serially), and the 2-core machine stays busy.
+                    # serially), and the 2-core machine stays busy. The longest (by the last path's
+                    # times) go first, so no core idles while the last one finishes.
+                    order = sorted(names, key=lambda name: -seconds.get(name, 0.0))
                     with ThreadPoolExecutor(2) as pool:
-                        outputs = list(pool.map(lambda name, path=path: grade(
-                            root, path, [name], client.scheduler.address), names))
-                for name, output in zip(names, outputs, strict=True):
-                    logs[path, name] = output
+                        outputs = dict(zip(order, pool.map(partial(grade_one, path), order), strict=True))
+                for name in names:
+                    logs[path, name] = outputs[name]
                     found[path, name] = {row.student: row.cells for row in scores(root, name)}
         yield expected, found, logs
     finally:
