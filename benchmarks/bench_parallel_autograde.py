@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from timing import machine_busy_seconds, record
+from timing import record, wall_and_machine_cpu
 
 from cs231n_lib.grading import samples
 from cs231n_lib.grading.autograde import autograde_serially
@@ -86,12 +86,6 @@ def per_cell_scores(root: Path) -> dict[str, dict[str, float]]:
     return {row.student: row.cells for row in scores(root, ASSIGNMENT)}
 
 
-def busy_since(start: float | None) -> float:
-    """The machine's CPU seconds since start (machine_busy_seconds), nan where it cannot tell."""
-    now = machine_busy_seconds()
-    return float("nan") if start is None or now is None else now - start
-
-
 def scheduler_run(root: Path, workers: int) -> tuple[float, int, float]:
     """Regrade every submission through `--scheduler` on a cluster of workers local processes (one
     thread each, as `dask worker --nthreads 1`); (seconds, submissions graded, the machine's CPU
@@ -104,9 +98,9 @@ def scheduler_run(root: Path, workers: int) -> tuple[float, int, float]:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                host="127.0.0.1")
     try:
-        started, busy = time.perf_counter(), machine_busy_seconds()
-        runs = autograde_parallel(root, ASSIGNMENT, scheduler=cluster.scheduler_address, force=True, progress=False)
-        return time.perf_counter() - started, sum(run.ok for run in runs), busy_since(busy)
+        runs, seconds, cpu = wall_and_machine_cpu(autograde_parallel, root, ASSIGNMENT,
+                                                  scheduler=cluster.scheduler_address, force=True, progress=False)
+        return seconds, sum(run.ok for run in runs), cpu
     finally:
         cluster.close()
 
@@ -125,23 +119,20 @@ def main() -> None:
 
         # The baseline is what an instructor runs without this package: one `nbgrader autograde`
         # process grading every submission in turn.
-        started, busy = time.perf_counter(), machine_busy_seconds()
-        run_nbgrader(serial_root, "autograde", ASSIGNMENT, "--force", "--log-level=WARN", fork=False)
-        serial, serial_cpu = time.perf_counter() - started, busy_since(busy)
-        started, busy = time.perf_counter(), machine_busy_seconds()
-        parallel_runs = autograde_parallel(parallel_root, ASSIGNMENT, workers=2, progress=True)
-        parallel, parallel_cpu = time.perf_counter() - started, busy_since(busy)
+        _, serial, serial_cpu = wall_and_machine_cpu(run_nbgrader, serial_root, "autograde", ASSIGNMENT, "--force",
+                                                     "--log-level=WARN", fork=False)
+        parallel_runs, parallel, parallel_cpu = wall_and_machine_cpu(autograde_parallel, parallel_root, ASSIGNMENT,
+                                                                     workers=2, progress=True)
         record("parallel autograde, --workers 2 vs serial nbgrader autograde", serial / parallel, ">= 1.9",
                note=f"{args.submissions} {ASSIGNMENT} submissions: serial {serial:.0f} s, workers 2 {parallel:.0f} s "
                     f"({serial_cpu / args.submissions:.1f} and {parallel_cpu / args.submissions:.1f} CPU-s each)")
 
         curve = {}
         for workers in scaling:
-            curve[workers] = scheduler_run(parallel_root, workers)
-            seconds, graded_ok, cpu = curve[workers]
+            seconds, graded_ok, cpu = scheduler_run(parallel_root, workers)
             # Oversubscribed cores must slow grading down, never change a score.
             same = per_cell_scores(parallel_root) == per_cell_scores(serial_root)
-            curve[workers] += (same,)
+            curve[workers] = seconds, graded_ok, cpu, same
             record(f"parallel autograde on a --scheduler cluster, {workers} workers vs serial nbgrader autograde",
                    serial / seconds, "",
                    note=f"{args.submissions} {ASSIGNMENT} submissions ({graded_ok} graded): {seconds:.0f} s, "

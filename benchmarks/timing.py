@@ -46,6 +46,14 @@ def machine_busy_seconds() -> float | None:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def wall_and_machine_cpu(function, *args, **kwargs):
+    """(function's result, wall seconds, the machine's CPU seconds meanwhile: nan off Linux)."""
+    started, busy = time.perf_counter(), machine_busy_seconds()
+    result = function(*args, **kwargs)
+    seconds, now = time.perf_counter() - started, machine_busy_seconds()
+    return result, seconds, float("nan") if busy is None or now is None else now - busy
+
+
 def torch_or_none():
     """torch if it is installed, else None (a benchmark then records its rows as not measured)."""
     try:
