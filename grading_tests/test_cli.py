@@ -1,4 +1,16 @@
+import subprocess
+import sys
+
 from cs231n_lib.grading.cli import main
+from cs231n_lib.grading.course import REPO_ROOT
+
+
+def _in_a_new_interpreter(code: str) -> list[str]:
+    """The lines code prints, run by a new Python: this one has long imported nbgrader and nbformat."""
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed.stdout.splitlines()
 
 
 def test_sync_check_and_leak_scan_pass_on_the_repository(capsys):
@@ -17,3 +29,35 @@ def test_an_unknown_assignment_is_a_clear_error(capsys):
 def test_autograde_without_submissions_says_so(tmp_path, capsys):
     assert main(["--root", str(tmp_path), "autograde", "knn"]) == 1
     assert "No submissions" in capsys.readouterr().out
+
+
+def test_help_and_a_misspelt_verb_answer_before_nbgrader_is_imported():
+    """Importing nbgrader and the notebook stack takes seconds; `--help` and a typo need none of it."""
+    lines = _in_a_new_interpreter(
+        "import sys\n"
+        "from cs231n_lib.grading.cli import main\n"
+        "for argv in (['--help'], ['autogarde', 'knn']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exit:\n"
+        "        print('exit', exit.code, 'nbgrader imported:', 'nbgrader' in sys.modules)\n")
+    assert [line for line in lines if line.startswith("exit")] == [
+        "exit 0 nbgrader imported: False", "exit 2 nbgrader imported: False"]
+
+
+def test_the_grading_tools_never_compile_jsonschemas_iri_parsers():
+    """jsonschema's optional rfc3987_syntax costs a second at import; with the grading package imported
+    first it is never loaded, and notebooks are still validated against nbformat's schema."""
+    lines = _in_a_new_interpreter(
+        "import sys\n"
+        "import cs231n_lib.grading\n"
+        "import nbformat\n"
+        "notebook = nbformat.read('source/knn/knn.ipynb', as_version=4)\n"
+        "nbformat.validate(notebook)\n"
+        "notebook.cells[0]['cell_type'] = 'no such type'\n"
+        "try:\n"
+        "    nbformat.validate(notebook)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('invalid notebook refused')\n"
+        "print('rfc3987_syntax loaded:', sys.modules.get('rfc3987_syntax') is not None)\n")
+    assert lines == ["invalid notebook refused", "rfc3987_syntax loaded: False"]

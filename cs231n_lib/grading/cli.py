@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .course import GRADING_PACKAGE, LIBRARY_PACKAGE, REPO_ROOT, assignments
+from .errors import CourseError
 
 
-class UsageError(Exception):
+class UsageError(CourseError):
     """A wrong name on the command line: one line for the instructor, exit code 2."""
 
 
@@ -344,15 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .gradebook import UnknownAssignment
-    from .lms import LmsError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     try:
         return args.run(args)
-    except (UsageError, UnknownAssignment, LmsError) as error:
+    except CourseError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

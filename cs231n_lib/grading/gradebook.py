@@ -8,6 +8,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
+from .errors import CourseError
+
 
 def course_config(course_root: Path):
     return PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
@@ -53,7 +55,7 @@ class StudentScores:
         return max(0.0, self.raw_score - self.late_penalty)
 
 
-class UnknownAssignment(LookupError):
+class UnknownAssignment(CourseError, LookupError):
     """The gradebook has no such assignment (not released, or a typo)."""
 
 

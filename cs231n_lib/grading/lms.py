@@ -24,6 +24,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 from traitlets import Unicode
 
 from . import safe_files
+from .errors import CourseError
 
 # Canvas's "Download submissions": <sortable name>_[late_]<user id>_<submission id>_<file name>, where
 # a file uploaded again gets "-<n>" before its extension.
@@ -33,7 +34,7 @@ MAX_ARCHIVE_BYTES = 2 * 1024 * safe_files.MB
 ROSTER_COLUMNS = ("student_id", "lms_id", "name", "email", "sis_id", "sis_login", "section")
 
 
-class LmsError(ValueError):
+class LmsError(CourseError, ValueError):
     """An archive or roster that cannot be used as given: the message says why, in one line."""
 
 

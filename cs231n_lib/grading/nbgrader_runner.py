@@ -54,9 +54,10 @@ def run_nbgrader(course_root: Path, *arguments: str, check: bool = True, fork: b
 # Importing nbgrader and the grading stack costs ~2 s of CPU, as much as a quarter of grading a short
 # notebook. A fork server imports them once; each grading run is a fresh child forked from it: a
 # clean process (nbgrader's apps are singletons) that can be killed at a time limit, with no import.
-FORK_SERVER_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbclient", "cs231n_lib.grading.preprocessors",
-                       "cs231n_lib.grading.grading_folder", "cs231n_lib.grading.execute", "cs231n_lib.grading.kernel",
-                       "cs231n_lib.grading.manual_grades"]
+# cs231n_lib.grading first: its import keeps jsonschema from compiling its IRI parsers (see its __init__).
+FORK_SERVER_PRELOAD = ["cs231n_lib.grading", "nbgrader.apps.nbgraderapp", "nbclient",
+                       "cs231n_lib.grading.preprocessors", "cs231n_lib.grading.grading_folder",
+                       "cs231n_lib.grading.execute", "cs231n_lib.grading.kernel", "cs231n_lib.grading.manual_grades"]
 
 
 # Held while a child starts and while one is polled. Process.start() first polls every running child of
