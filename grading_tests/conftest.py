@@ -9,6 +9,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # nbgrader creates gradebooks with `alembic`, which it finds on PATH.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("MPLBACKEND", "agg")
+# OpenBLAS's idle threads spin for a long while (2**28 cycles) before they sleep. Two pytest workers, their
+# graders and the tests that run the reference on 2 and 4 BLAS threads share two cores, so spinning threads
+# take the cores the others wait for: those 16 tests took 59 s (112 CPU-s) instead of 38 s (72). 2**4 cycles:
+# an idle thread sleeps at once. OpenBLAS reads this when numpy first loads it, after this file; it changes
+# neither thread counts nor summation order, and kernels never see it (their environment is an allow-list).
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
 @pytest.fixture(scope="session")
