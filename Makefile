@@ -52,7 +52,7 @@ release: $(STAMP)
 	$(RUN) $(PY) -m cs231n_lib.grading.cli release
 
 # Every benchmark, then issue 18's table of their rows (what, measured, goal, met?) from BENCH_RESULTS.
-# Slow: about an hour on 2 cores (`make test` in a fresh clone alone ~19 min). A script that fails leaves
+# Slow: about an hour on 2 cores (`make test` in a fresh clone alone 14–17 min). A script that fails leaves
 # its rows "not measured" and the rest go on; without torch (no network, say) its rows read so too.
 BENCH_RESULTS ?= $(CURDIR)/build/bench/results.jsonl
 BENCH_SUBMISSIONS ?= 40

@@ -62,7 +62,20 @@ def grade(root: Path, path: str, names: list[str], scheduler: str) -> str:
             command += ["--scheduler", scheduler]
     completed = subprocess.run(command, cwd=root, env=instructor_environment(), capture_output=True, text=True,
                                timeout=3600)
-    return f"$ {' '.join(command[1:])}\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
+    return f"$ {' '.join(command[1:])}\n{log_excerpt(completed.stdout)}{log_excerpt(completed.stderr)}"
+
+
+def log_excerpt(log: str, tail: int = 3000) -> str:
+    """The log's tail and, when it failed earlier than that, its first error with the traceback after it.
+
+    A grading that fails names the student at the end of nbgrader's log, but its traceback comes at
+    the failure, often many notebooks before the end.
+    """
+    starts = [at for at in (log.find("Traceback"), log.find("| ERROR]")) if at >= 0]
+    if not starts or min(starts) >= len(log) - tail:
+        return log[-tail:]
+    first = log.rfind("\n", 0, min(starts)) + 1
+    return f"{log[first:first + 4 * tail]}\n[...]\n{log[-tail:]}"
 
 
 def selected_assignments(request) -> list[str]:
@@ -136,3 +149,12 @@ def test_regrading_along_another_path_never_moves_a_score(scores_by_path):
         first = found[PATHS[0], name]
         for path in PATHS[1:]:
             assert found[path, name] == first, (name, path)
+
+
+def test_a_failed_gradings_traceback_is_kept_however_long_the_log():
+    failure = ("[AutogradeApp | ERROR] There was an error processing assignment: knn\n"
+               "Traceback (most recent call last):\n")
+    log = "[AutogradeApp | INFO] Converting notebook\n" * 200 + failure + "[AutogradeApp | INFO] Writing\n" * 400
+    kept = log_excerpt(log)
+    assert failure in kept and kept.endswith(log[-3000:])
+    assert log_excerpt("[AutogradeApp | INFO] Writing\n" * 400) == ("[AutogradeApp | INFO] Writing\n" * 400)[-3000:]
