@@ -53,6 +53,10 @@ c.PenaltyPerDayLate.fraction_per_day = 0.1
 c.PenaltyPerDayLate.max_fraction = 0.5
 c.PenaltyPerDayLate.grace_minutes = 15
 
+# A new student is added before nbgrader looks it up: two assignments graded at once would both insert
+# it, and one would lose that submission (cs231n_lib/grading/students.py).
+c.Autograde.pre_convert_hook = "cs231n_lib.grading.students.add_student_before_autograde"
+
 # A deleted test cell comes back from the gradebook (and is graded); nbgrader would score it nothing.
 c.OverwriteCells.add_missing_cells = True  # OverwriteCellsQuietly inherits it
 

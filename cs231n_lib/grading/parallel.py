@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from . import safe_files
 from .course import STUDENT_PACKAGE, get_assignment
-from .gradebook import course_config
+from .gradebook import course_config, course_id
 from .judge import share_references
 from .manual_grades import KeepManualGrades
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
@@ -52,6 +52,7 @@ from .run import (
     verdict,
     write_state,
 )
+from .students import ensure_student
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,7 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
         except MissingEntry:
             raise RuntimeError(f"the gradebook has no assignment {assignment!r}; run "
                                f"`cs231n-course release {assignment}` first") from None
-    with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_student(result.student)
+    ensure_student(db_url, course_id(course_root), result.student)
     with Gradebook(db_url) as gradebook, warnings.catch_warnings():
         # nbgrader's add_submission trips SQLAlchemy's autoflush cascade warning (inside nbgrader,
         # harmless: the submission is added explicitly right after); keep the progress bar readable.
