@@ -31,18 +31,23 @@ def test_autograde_without_submissions_says_so(tmp_path, capsys):
     assert "No submissions" in capsys.readouterr().out
 
 
-def test_help_and_a_misspelt_verb_answer_before_nbgrader_is_imported():
-    """Importing nbgrader and the notebook stack takes seconds; `--help` and a typo need none of it."""
+def test_help_and_typos_answer_before_nbgrader_is_imported():
+    """Importing nbgrader and the notebook stack takes seconds; `--help`, a misspelt verb and a
+    misspelt assignment (of a command that takes several, or one) need none of it."""
     lines = _in_a_new_interpreter(
         "import sys\n"
+        "sys.stderr = sys.stdout\n"
         "from cs231n_lib.grading.cli import main\n"
-        "for argv in (['--help'], ['autogarde', 'knn']):\n"
+        "for argv in (['--help'], ['autogarde', 'knn'], ['autograde', 'knn', 'svm'], ['report', 'kNN']):\n"
         "    try:\n"
-        "        main(argv)\n"
+        "        code = main(argv)\n"
         "    except SystemExit as exit:\n"
-        "        print('exit', exit.code, 'nbgrader imported:', 'nbgrader' in sys.modules)\n")
+        "        code = exit.code\n"
+        "    print('exit', code, 'nbgrader imported:', 'nbgrader' in sys.modules)\n")
     assert [line for line in lines if line.startswith("exit")] == [
-        "exit 0 nbgrader imported: False", "exit 2 nbgrader imported: False"]
+        "exit 0 nbgrader imported: False", "exit 2 nbgrader imported: False", "exit 2 nbgrader imported: False",
+        "exit 2 nbgrader imported: False"]
+    assert "cs231n-course: error: unknown assignment 'svm'; the course has: knn, svm_softmax" in "\n".join(lines)
 
 
 def test_the_grading_tools_never_compile_jsonschemas_iri_parsers():
