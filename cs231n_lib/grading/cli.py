@@ -126,7 +126,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import incidents, read_flagged_pairs, score_table, write_csv, write_html
     from .run import recorded_runs
 
-    _assignments([args.assignment])
     rows = scores(args.root, args.assignment, everyone=True)
     cells = autograded_cells(args.root, args.assignment)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -143,7 +142,6 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from .gradebook import scores
     from .nbgrader_runner import run_nbgrader
 
-    _assignments([args.assignment])
     rows = scores(args.root, args.assignment)
     graded = [row.student for row in rows]
     for name in args.student or []:
@@ -178,7 +176,6 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from .lms import late_submissions, plan_collection, read_roster
     from .nbgrader_runner import run_nbgrader
 
-    _assignments([args.assignment])
     roster = read_roster(args.roster.resolve())
     extracted = args.root / "downloaded" / args.assignment / "extracted"
     found = plan_collection(args.archive.resolve(), roster, list(get_assignment(args.assignment).notebooks),
@@ -219,7 +216,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .gradebook import max_score, scores
     from .lms import export_rows, read_roster
 
-    _assignments([args.assignment])
     roster = read_roster(args.roster.resolve())
     grades = {row.student: row.score for row in scores(args.root, args.assignment, everyone=True)}
     rows, unmatched = export_rows(args.format, args.assignment, roster, grades,
@@ -236,7 +232,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_similarity(args: argparse.Namespace) -> int:
     from .similarity import similarity, write_page
 
-    _assignments([args.assignment])
     print(f"comparing every pair of {args.assignment} submissions, unit by unit ...", flush=True)
     results, problems = similarity(args.root, args.assignment)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -350,8 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     try:
-        # A misspelt assignment answers at once, before the command imports what it needs.
-        _assignments([*(getattr(args, "assignments", None) or ()), *filter(None, [getattr(args, "assignment", None)])])
+        # A misspelt assignment answers at once, before the command imports what it needs; the
+        # commands themselves trust these names.
+        named = list(getattr(args, "assignments", None) or [])
+        if getattr(args, "assignment", None):
+            named.append(args.assignment)
+        _assignments(named)
         return args.run(args)
     except CourseError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)

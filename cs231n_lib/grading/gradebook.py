@@ -19,8 +19,15 @@ def gradebook_url(course_root: Path) -> str:
     return str(course_config(course_root).CourseDirectory.db_url)
 
 
-def course_id(course_root: Path) -> str:
-    return str(course_config(course_root).CourseDirectory.course_id or "cs231n")
+def course_id(config) -> str:
+    """The course id of a loaded nbgrader config (`course_config`)."""
+    return str(config.CourseDirectory.course_id or "cs231n")
+
+
+def open_gradebook(course_root: Path) -> Gradebook:
+    """The course's gradebook, scoped to its course id (one read of nbgrader_config.py)."""
+    config = course_config(course_root)
+    return Gradebook(str(config.CourseDirectory.db_url), course_id(config))
 
 
 @dataclass
@@ -70,7 +77,7 @@ def _find_assignment(gradebook: Gradebook, assignment: str):
 
 def graded_cells(course_root: Path, assignment: str) -> list[tuple[str, float, str]]:
     """(grade cell id, points, "code" or "markdown") of every graded cell of the assignment, in order."""
-    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         spec = _find_assignment(gradebook, assignment)
         return [(cell.name, cell.max_score, cell.cell_type)
                 for notebook in spec.notebooks for cell in notebook.grade_cells]
@@ -82,13 +89,13 @@ def autograded_cells(course_root: Path, assignment: str) -> list[tuple[str, floa
 
 
 def max_score(course_root: Path, assignment: str) -> float:
-    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         return float(_find_assignment(gradebook, assignment).max_score)
 
 
 def due_date(course_root: Path, assignment: str):
     """The assignment's due date (UTC, naive, as nbgrader stores it), or None if it has none."""
-    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         return _find_assignment(gradebook, assignment).duedate
 
 
@@ -100,7 +107,7 @@ def scores(course_root: Path, assignment: str, students: list[str] | None = None
     submitted=False), as in `nbgrader export`.
     """
     results = []
-    with Gradebook(gradebook_url(course_root), course_id(course_root)) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         spec = _find_assignment(gradebook, assignment)
         submitted = set()
         for submission in gradebook.assignment_submissions(assignment):
@@ -128,5 +135,5 @@ def scores(course_root: Path, assignment: str, students: list[str] | None = None
     return sorted(results, key=lambda r: r.student)
 
 
-__all__ = ["MissingEntry", "StudentScores", "UnknownAssignment", "autograded_cells", "due_date", "graded_cells",
-           "gradebook_url", "max_score", "scores"]
+__all__ = ["MissingEntry", "StudentScores", "UnknownAssignment", "autograded_cells", "course_config", "course_id",
+           "due_date", "graded_cells", "gradebook_url", "max_score", "open_gradebook", "scores"]
