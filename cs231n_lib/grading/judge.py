@@ -80,10 +80,11 @@ def shared_references_variable(path: Path, content: bytes) -> str:
     return f"{hashlib.sha256(content).hexdigest()}:{path}"
 
 
-def share_references(assignment: str, folder: Path) -> dict[str, str]:
-    """Write assignment's reference results into folder (one the kernel cannot see); the environment
-    entry that hands them to an nbgrader process. Computed once per process."""
-    content = shared_references(assignment)
+def share_references(assignment: str, folder: Path, content: bytes | None = None) -> dict[str, str]:
+    """Write assignment's reference results (content, if this machine computed them already; else
+    computed once per process) into folder (one the kernel cannot see); the environment entry that
+    hands them to an nbgrader process."""
+    content = shared_references(assignment) if content is None else content
     path = folder / "shared-references.json"
     path.write_bytes(content)
     return {SHARED_REFERENCES_ENV: shared_references_variable(path, content)}

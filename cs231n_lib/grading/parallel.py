@@ -38,7 +38,7 @@ from tqdm import tqdm
 from . import safe_files
 from .course import STUDENT_PACKAGE, get_assignment
 from .gradebook import course_config, course_id
-from .judge import share_references
+from .judge import share_references, shared_references
 from .manual_grades import KeepManualGrades
 from .nbgrader_runner import nbgrader_environment, run_nbgrader
 from .release import release
@@ -57,10 +57,12 @@ from .students import ensure_student
 
 @dataclass(frozen=True)
 class CourseTemplate:
-    """What a worker needs to grade one assignment: course files and an empty gradebook, as bytes."""
+    """What a worker needs to grade one assignment: course files and an empty gradebook, as bytes; and,
+    for workers on this machine, the reference results (judge.shared_references) computed here once."""
 
     assignment: str
     files: dict[str, bytes]
+    references: bytes | None = None
 
 
 @dataclass
@@ -87,29 +89,32 @@ class GradingBatch:
     wall_clock: float
 
 
-def build_template(course_root: Path, assignment: str) -> CourseTemplate:
-    """Release the assignment into a scratch course and keep what grading needs."""
+def build_template(course_root: Path, assignment: str, with_references: bool = False) -> CourseTemplate:
+    """Release the assignment into a scratch course and keep what grading needs; with_references, also
+    the reference results, for workers on this machine (elsewhere, a worker computes its own)."""
     with tempfile.TemporaryDirectory(prefix="cs231n-template-") as scratch:
         root = Path(scratch)
         shutil.copy(course_root / "nbgrader_config.py", root)
         shutil.copytree(course_root / "source" / assignment, root / "source" / assignment, symlinks=True)
-        release(root, assignment, environment=scratch_environment(root))
+        release(root, assignment, environment=scratch_environment(root), with_solutions=False)
         files = {"nbgrader_config.py": (root / "nbgrader_config.py").read_bytes(),
                  "gradebook.db": (root / "gradebook.db").read_bytes()}
         for top in ("source", "release"):
             for path in (root / top / assignment).rglob("*"):
                 if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
                     files[str(path.relative_to(root))] = path.read_bytes()
-    return CourseTemplate(assignment, files)
+    return CourseTemplate(assignment, files, shared_references(assignment) if with_references else None)
 
 
-def scratch_environment(root: Path, assignment: str | None = None) -> dict[str, str]:
+def scratch_environment(root: Path, assignment: str | None = None, references: bytes | None = None) -> dict[str, str]:
     """nbgrader's environment with the gradebook of the throwaway course at root; with assignment,
-    also its shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV)."""
+    also its shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV):
+    references if given, else computed in this process (once)."""
     environment = {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
-    if assignment is not None:
-        # The course folder is outside everything the kernel may see (only its own working folder).
-        environment.update(share_references(assignment, root))
+    if assignment is None:
+        return environment
+    # The course folder is outside everything the kernel may see (only its own working folder).
+    environment.update(share_references(assignment, root, references))
     return environment
 
 
@@ -159,10 +164,12 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path.write_bytes(content)
         if problems is None:
             problems = submission_problems(root, assignment, student)
-        # References computed once per worker process, on the machine whose kernels they are compared with.
+        # References computed on the machine whose kernels they are compared with: by the instructor's
+        # process for its own workers (the template's), else once per worker process.
         completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
                                  "--log-level=WARN", *extra_arguments, check=False,
-                                 environment=scratch_environment(root, assignment), timeout=wall_clock)
+                                 environment=scratch_environment(root, assignment, template.references),
+                                 timeout=wall_clock)
         ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
         notebooks, unread = read_graded_notebooks(root / "autograded" / student / assignment, assignment)
         if unread:
@@ -208,7 +215,7 @@ def merge(course_root: Path, assignment: str, result: SubmissionResult) -> None:
         except MissingEntry:
             raise RuntimeError(f"the gradebook has no assignment {assignment!r}; run "
                                f"`cs231n-course release {assignment}` first") from None
-    ensure_student(db_url, course_id(course_root), result.student)
+    ensure_student(db_url, course_id(config), result.student)
     with Gradebook(db_url) as gradebook, warnings.catch_warnings():
         # nbgrader's add_submission trips SQLAlchemy's autoflush cascade warning (inside nbgrader,
         # harmless: the submission is added explicitly right after); keep the progress bar readable.
@@ -297,11 +304,13 @@ def autograde_assignments(
     if not jobs:
         return runs
     jobs.sort(key=lambda job: expected_seconds(course_root, *job, bundles[job]), reverse=True)
-    # Each template is an nbgrader release in a scratch course of its own: two at a time.
+    # Each template is an nbgrader release in a scratch course of its own: two at a time. Workers on
+    # this machine (no --scheduler) get the references computed here once, not once per worker: the
+    # release waits for nbgrader's processes meanwhile.
     with ThreadPoolExecutor(2) as pool:
         names_in_order = list(dict.fromkeys(assignment for assignment, _ in jobs))
-        templates = dict(zip(names_in_order, pool.map(partial(build_template, course_root), names_in_order),
-                             strict=True))
+        build = partial(build_template, course_root, with_references=scheduler is None)
+        templates = dict(zip(names_in_order, pool.map(build, names_in_order), strict=True))
     names = ", ".join(templates)
     # A bar on a terminal; in a log (CI, `make demo > log`) one plain line per submission instead of a
     # bar redrawn with carriage returns.

@@ -33,33 +33,39 @@ def link_package_into_source(course_root: Path, assignment: str) -> None:
     link.symlink_to(Path("..", "..", "release", assignment, STUDENT_PACKAGE))
 
 
-def release(course_root: Path, assignment: str, environment: dict[str, str] | None = None) -> list[Path]:
-    """Regenerate release/<assignment>/ and solutions/<assignment>/; return the notebooks written.
+def release(course_root: Path, assignment: str, environment: dict[str, str] | None = None,
+            with_solutions: bool = True) -> list[Path]:
+    """Regenerate release/<assignment>/ and (with_solutions) solutions/<assignment>/; return the notebooks
+    written.
 
     environment: of the nbgrader runs (default: this process's, see nbgrader_runner.nbgrader_environment).
+    A grading template needs the release alone: with_solutions=False skips generate_solution.
     """
     spec = get_assignment(assignment)
     release_dir = course_root / "release" / assignment
     solution_dir = course_root / "solutions" / assignment
-    for directory in (release_dir, solution_dir):
+    for directory in (release_dir, solution_dir) if with_solutions else (release_dir,):
         if directory.exists():
             shutil.rmtree(directory)
     run_nbgrader(course_root, "generate_assignment", assignment, "--force", "--log-level=WARN", environment=environment)
     build_student_package(assignment, release_dir)
     link_package_into_source(course_root, assignment)
+    timeout = float(course_config(course_root).Execute.timeout)
+    data = json.dumps(check_data(assignment, release_dir, timeout), indent=1, sort_keys=True) + "\n"
+    (release_dir / STUDENT_PACKAGE / CHECK_DATA).write_text(data)
+    (release_dir / "requirements.txt").write_text(requirements_text(assignment, release_dir))
+    written = [release_dir / f"{notebook_name}.ipynb" for notebook_name in spec.notebooks]
+    if not with_solutions:
+        return written
     run_nbgrader(course_root, "generate_solution", assignment, "--force", "--log-level=WARN", environment=environment)
-    build_student_package(assignment, solution_dir)
-    written = []
+    # The solutions ship the release's package as it is: the solved code is in the notebooks.
+    shutil.copytree(release_dir / STUDENT_PACKAGE, solution_dir / STUDENT_PACKAGE)
     for notebook_name in spec.notebooks:
         path = solution_dir / f"{notebook_name}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             cell.source = clean_solution_source(cell.source)
         nbformat.write(notebook, path)
-        written += [release_dir / f"{notebook_name}.ipynb", path]
-    timeout = float(course_config(course_root).Execute.timeout)
-    data = json.dumps(check_data(assignment, release_dir, timeout), indent=1, sort_keys=True) + "\n"
-    for directory in (release_dir, solution_dir):
-        (directory / STUDENT_PACKAGE / CHECK_DATA).write_text(data)
-        (directory / "requirements.txt").write_text(requirements_text(assignment, directory))
+        written.append(path)
+    (solution_dir / "requirements.txt").write_text(requirements_text(assignment, solution_dir))
     return written

@@ -84,12 +84,13 @@ def unit_owning(tree: ast.Module, line: int, module: str) -> str | None:
     return owner
 
 
-def _enclosing_function(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _enclosing_function(functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+                        line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost of functions (every function of a module) whose lines hold line."""
     found = None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
-            if found is None or node.lineno > found.lineno:
-                found = node
+    for node in functions:
+        if node.lineno <= line <= node.end_lineno and (found is None or node.lineno > found.lineno):
+            found = node
     return found
 
 
@@ -141,6 +142,8 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]],
     NotImplementedError naming the assignment of graded_in ((module, unit) -> assignment)."""
     written_in, graded_in = written_in or {}, graded_in or {}
     tree, lines = ast.parse(text), text.splitlines()
+    # Walked once per module, not once per region: a module holds dozens of regions.
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     replaced: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
     dropped: set[int] = set()
     for first, last in solution_regions(text, module):
@@ -148,7 +151,7 @@ def stub_module(text: str, module: str, solved: set[tuple[str, str]],
         if owner is not None and (module, owner) in solved:
             dropped |= {first, last}
             continue
-        function = _enclosing_function(tree, first)
+        function = _enclosing_function(functions, first)
         if function is None or owner is None:
             raise ValueError(f"{module}: line {first}: a solution region outside any function")
         body = function.body
