@@ -34,7 +34,7 @@ def graded_with_a_casualty(cluster, tmp_path_factory, repo_root):
     client, workers = cluster
     root = tmp_path_factory.mktemp("scheduler-course")
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
+    release(root, ASSIGNMENT, with_solutions=False)
     for student, bug_names in SUBMISSIONS.items():
         bugs = [samples.get_bug(ASSIGNMENT, name) for name in bug_names]
         samples.write_submission(root, student, ASSIGNMENT,

@@ -39,7 +39,7 @@ def test_solutions_keep_full_marks_while_both_cores_are_busy(busy_machine, outsi
     root = outside_tmp / "course"
     make_demo_course(repo_root, root)
     for spec in assignments():
-        release(root, spec.name)
+        release(root, spec.name, with_solutions=False)
         samples.write_submission(root, "solution", spec.name,
                                  {n: samples.solution_submission(root, spec.name, n, []) for n in spec.notebooks})
     # One command for the whole course, as an instructor would grade it: one cluster, every solution queued.

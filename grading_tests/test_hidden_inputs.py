@@ -141,7 +141,7 @@ def _source_cells():
 def graded(tmp_path_factory, repo_root):
     root = tmp_path_factory.mktemp("hidden-inputs-course")
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
+    release(root, ASSIGNMENT, with_solutions=False)
     raises = planted_bug("hooks", "KNearestNeighbor", TWO,
                          "raise ValueError(repr(X) + str(X[:20, :40].tolist()))", set(), "")
     nb = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, [raises])

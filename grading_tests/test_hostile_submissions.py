@@ -131,7 +131,7 @@ def build_submissions(root):
 def hostile(tmp_path_factory, repo_root):
     root = tmp_path_factory.mktemp("hostile-course")
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
+    release(root, ASSIGNMENT, with_solutions=False)
     submissions = build_submissions(root)
     for student, (nb, extra, _) in submissions.items():
         samples.write_submission(root, student, ASSIGNMENT, {ASSIGNMENT: nb}, extra)

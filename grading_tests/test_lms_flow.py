@@ -29,7 +29,7 @@ ROSTER = ("student_id,lms_id,name,email,sis_id,sis_login,section\n"
 def course(tmp_path_factory, repo_root):
     root = tmp_path_factory.mktemp("lms-course")
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
+    release(root, ASSIGNMENT, with_solutions=False)
     # nbgrader's documented way to set a due date.
     run_nbgrader(root, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}")
     (root / "roster.csv").write_text(ROSTER)

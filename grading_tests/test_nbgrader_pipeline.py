@@ -46,7 +46,7 @@ def graded_course(request, tmp_path_factory, repo_root):
     selected = {item.callspec.params["graded"] for item in request.session.items
                 if hasattr(item, "callspec") and "graded" in item.callspec.params}
     for spec in (a for a in assignments() if a.name in selected):
-        release(root, spec.name)
+        release(root, spec.name, with_solutions=False)
         by_student = samples.write_sample_submissions(root, spec.name)
         for student, bugs in by_student.items():
             jobs.append((0 if any(bug.hangs for bug in bugs) else 1, spec.name, student))

@@ -38,7 +38,7 @@ def gradebook_state(root):
 
 def make_course(root, repo_root):
     make_demo_course(repo_root, root)
-    release(root, ASSIGNMENT)
+    release(root, ASSIGNMENT, with_solutions=False)
     for student, bug_names in SUBMISSIONS.items():
         bugs = [samples.get_bug(ASSIGNMENT, name) for name in bug_names]
         nb = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, bugs)

@@ -31,7 +31,7 @@ def postgres_course(tmp_path_factory, repo_root):
         os.environ["CS231N_DB_URL"] = url  # nbgrader_config.py reads it; nbgrader subprocesses inherit it
         try:
             make_demo_course(repo_root, root)
-            release(root, ASSIGNMENT)
+            release(root, ASSIGNMENT, with_solutions=False)
             for student, bugs in {"ann": [], "ben": [samples.get_bug(ASSIGNMENT, BUG)]}.items():
                 notebook = samples.solution_submission(root, ASSIGNMENT, ASSIGNMENT, bugs)
                 samples.write_submission(root, student, ASSIGNMENT, {ASSIGNMENT: notebook})
