@@ -111,10 +111,9 @@ def scratch_environment(root: Path, assignment: str | None = None, references: b
     also its shared reference results, written into that course (see judge.SHARED_REFERENCES_ENV):
     references if given, else computed in this process (once)."""
     environment = {**nbgrader_environment(), "CS231N_DB_URL": f"sqlite:///{root / 'gradebook.db'}?timeout=60"}
-    if assignment is None:
-        return environment
-    # The course folder is outside everything the kernel may see (only its own working folder).
-    environment.update(share_references(assignment, root, references))
+    if assignment is not None:
+        # The course folder is outside everything the kernel may see (only its own working folder).
+        environment.update(share_references(assignment, root, references))
     return environment
 
 
@@ -305,8 +304,7 @@ def autograde_assignments(
         return runs
     jobs.sort(key=lambda job: expected_seconds(course_root, *job, bundles[job]), reverse=True)
     # Each template is an nbgrader release in a scratch course of its own: two at a time. Workers on
-    # this machine (no --scheduler) get the references computed here once, not once per worker: the
-    # release waits for nbgrader's processes meanwhile.
+    # this machine (no --scheduler) share one computation of the references, made here.
     with ThreadPoolExecutor(2) as pool:
         names_in_order = list(dict.fromkeys(assignment for assignment, _ in jobs))
         build = partial(build_template, course_root, with_references=scheduler is None)
