@@ -91,26 +91,25 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(two_courses, repo_root):
     assert state["ok"] and len(state["fingerprint"]) == 64
 
 
-def test_workers_on_this_machine_are_handed_the_references_computed_here(tmp_path, repo_root, monkeypatch):
-    """Without --scheduler the template carries the reference results the instructor's process computed
-    (bit for bit what judge.shared_references gives), and a worker's scratch course uses them without
-    computing any; a template without them (a --scheduler cluster's) leaves the worker to compute its own."""
+def test_a_grading_handed_the_references_computes_none(tmp_path, monkeypatch):
+    """Without --scheduler, one of this machine's workers computes the reference results once for the
+    whole command and every grading is handed them (bit for bit what judge.shared_references gives):
+    its scratch course uses them without computing any. A grading not handed them (on a --scheduler
+    cluster's worker) computes its own."""
     import hashlib
     from pathlib import Path
 
     from cs231n_lib.grading import judge, parallel
 
-    make_demo_course(repo_root, tmp_path / "course")
-    template = parallel.build_template(tmp_path / "course", ASSIGNMENT, with_references=True)
-    assert template.references == judge.shared_references(ASSIGNMENT)
+    references = judge.shared_references(ASSIGNMENT)
     computed = []
     monkeypatch.setattr(judge, "shared_references", lambda assignment: computed.append(assignment) or b"{}")
-    for name, references in (("local", template.references), ("remote", None)):
+    for name, handed in (("local", references), ("remote", None)):
         (tmp_path / name).mkdir()
-        digest, _, path = parallel.scratch_environment(tmp_path / name, ASSIGNMENT, references)[
+        digest, _, path = parallel.scratch_environment(tmp_path / name, ASSIGNMENT, handed)[
             judge.SHARED_REFERENCES_ENV].partition(":")
         content = Path(path).read_bytes()
         print(f"{name}: {len(content)} bytes of references, computed in the worker: {computed}")
         assert Path(path).parent == tmp_path / name and hashlib.sha256(content).hexdigest() == digest
-        assert content == (template.references if name == "local" else b"{}")
+        assert content == (references if name == "local" else b"{}")
     assert computed == [ASSIGNMENT]  # the remote one only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import subprocess
@@ -100,24 +101,45 @@ def run_nbgrader_forked(course_root: Path, arguments: list[str], environment: di
         return returncode, Path(log.name).read_text(errors="replace")
 
 
-def run_in_forked_child(target, arguments: tuple, timeout: float | None) -> int | None:
-    """target(*arguments) in a child of the fork server: its exit code (negative: killed by that signal), or
-    None if it ran past timeout seconds (it is then killed). Safe to call from several threads at once."""
+def start_fork_server() -> None:
+    """Start the fork server now if graders are forked here: its imports then overlap what this process
+    does before its first grading (building templates, say) instead of delaying that grading."""
+    if not can_fork_graders():
+        return
+    from multiprocessing import forkserver
+
+    _fork_server_context()
+    with _CHILDREN, _blank_main():
+        forkserver.ensure_running()
+
+
+def _fork_server_context():
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(FORK_SERVER_PRELOAD)
-    child = context.Process(target=target, args=arguments)
-    # multiprocessing re-imports the caller's __main__ in the child (a script without a
-    # `__name__ == "__main__"` guard would run again; `python - < script` cannot be found).
-    # The child needs nothing from it, so it is shown a blank __main__ while it starts.
-    with _CHILDREN:
-        caller_main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            child.start()
-        finally:
-            sys.modules["__main__"] = caller_main
+    return context
+
+
+@contextlib.contextmanager
+def _blank_main():
+    # multiprocessing re-imports the caller's __main__ in the fork server and its children (a script
+    # without a `__name__ == "__main__"` guard would run again; `python - < script` cannot be found).
+    # They need nothing from it, so they are shown a blank __main__ while they start.
+    caller_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = caller_main
+
+
+def run_in_forked_child(target, arguments: tuple, timeout: float | None) -> int | None:
+    """target(*arguments) in a child of the fork server: its exit code (negative: killed by that signal), or
+    None if it ran past timeout seconds (it is then killed). Safe to call from several threads at once."""
+    child = _fork_server_context().Process(target=target, args=arguments)
+    with _CHILDREN, _blank_main():
+        child.start()
     returncode = _wait(child, timeout)
     if returncode is None:
         child.kill()

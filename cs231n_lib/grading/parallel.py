@@ -40,7 +40,7 @@ from .course import STUDENT_PACKAGE, get_assignment
 from .gradebook import course_config, course_id
 from .judge import share_references, shared_references
 from .manual_grades import KeepManualGrades
-from .nbgrader_runner import nbgrader_environment, run_nbgrader
+from .nbgrader_runner import nbgrader_environment, run_nbgrader, start_fork_server
 from .release import release
 from .run import (
     GradingRun,
@@ -57,12 +57,10 @@ from .students import ensure_student
 
 @dataclass(frozen=True)
 class CourseTemplate:
-    """What a worker needs to grade one assignment: course files and an empty gradebook, as bytes; and,
-    for workers on this machine, the reference results (judge.shared_references) computed here once."""
+    """What a worker needs to grade one assignment: course files and an empty gradebook, as bytes."""
 
     assignment: str
     files: dict[str, bytes]
-    references: bytes | None = None
 
 
 @dataclass
@@ -81,17 +79,27 @@ class GradingBatch:
     """The submissions of one `autograde` call still to grade, in the order to grade them, and what
     each grading needs."""
 
-    templates: dict[str, CourseTemplate]  # assignment -> its template
+    course_root: Path
     jobs: list[tuple[str, str]]  # (assignment, student), the slowest first
     bundles: dict[tuple[str, str], dict[str, bytes]]  # (assignment, student) -> submission_files
     problems: dict[tuple[str, str], list[str]]  # (assignment, student) -> submission_problems
     extra_arguments: tuple[str, ...]
     wall_clock: float
 
+    @property
+    def assignments(self) -> list[str]:
+        """The assignments to grade, in the order of their first submission in jobs."""
+        return list(dict.fromkeys(assignment for assignment, _ in self.jobs))
 
-def build_template(course_root: Path, assignment: str, with_references: bool = False) -> CourseTemplate:
-    """Release the assignment into a scratch course and keep what grading needs; with_references, also
-    the reference results, for workers on this machine (elsewhere, a worker computes its own)."""
+
+def build_templates(course_root: Path, assignments: list[str]) -> dict[str, CourseTemplate]:
+    """assignment -> its template, built two at a time (each is an nbgrader release of its own)."""
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(assignments, pool.map(partial(build_template, course_root), assignments), strict=True))
+
+
+def build_template(course_root: Path, assignment: str) -> CourseTemplate:
+    """Release the assignment into a scratch course and keep what grading needs."""
     with tempfile.TemporaryDirectory(prefix="cs231n-template-") as scratch:
         root = Path(scratch)
         shutil.copy(course_root / "nbgrader_config.py", root)
@@ -103,7 +111,7 @@ def build_template(course_root: Path, assignment: str, with_references: bool = F
             for path in (root / top / assignment).rglob("*"):
                 if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
                     files[str(path.relative_to(root))] = path.read_bytes()
-    return CourseTemplate(assignment, files, shared_references(assignment) if with_references else None)
+    return CourseTemplate(assignment, files)
 
 
 def scratch_environment(root: Path, assignment: str | None = None, references: bytes | None = None) -> dict[str, str]:
@@ -140,11 +148,13 @@ def fingerprint(files: dict[str, bytes]) -> str:
 
 def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, bytes],
                      extra_arguments: tuple[str, ...] = (), wall_clock: float = 1800.0,
-                     problems: list[str] | None = None) -> SubmissionResult:
+                     problems: list[str] | None = None, references: bytes | None = None) -> SubmissionResult:
     """Grade one submission in a throwaway course (runs on a Dask worker, or here with --workers 1).
 
     problems: what submission_problems found in the real submission (the scratch copy lacks the
     links and FIFOs it names); found again in the scratch copy when not given.
+    references: the assignment's reference results (judge.shared_references) computed on this machine
+    for every grading of the command; else computed in this process, once.
     """
     started = time.perf_counter()
     assignment = template.assignment
@@ -163,11 +173,9 @@ def grade_in_scratch(template: CourseTemplate, student: str, files: dict[str, by
             path.write_bytes(content)
         if problems is None:
             problems = submission_problems(root, assignment, student)
-        # References computed on the machine whose kernels they are compared with: by the instructor's
-        # process for its own workers (the template's), else once per worker process.
         completed = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
                                  "--log-level=WARN", *extra_arguments, check=False,
-                                 environment=scratch_environment(root, assignment, template.references),
+                                 environment=scratch_environment(root, assignment, references),
                                  timeout=wall_clock)
         ok, message = verdict(completed.returncode, completed.stdout + completed.stderr, problems, wall_clock)
         notebooks, unread = read_graded_notebooks(root / "autograded" / student / assignment, assignment)
@@ -303,13 +311,8 @@ def autograde_assignments(
     if not jobs:
         return runs
     jobs.sort(key=lambda job: expected_seconds(course_root, *job, bundles[job]), reverse=True)
-    # Each template is an nbgrader release in a scratch course of its own: two at a time. Workers on
-    # this machine (no --scheduler) share one computation of the references, made here.
-    with ThreadPoolExecutor(2) as pool:
-        names_in_order = list(dict.fromkeys(assignment for assignment, _ in jobs))
-        build = partial(build_template, course_root, with_references=scheduler is None)
-        templates = dict(zip(names_in_order, pool.map(build, names_in_order), strict=True))
-    names = ", ".join(templates)
+    batch = GradingBatch(course_root, jobs, bundles, problems, extra_arguments, wall_clock)
+    names = ", ".join(batch.assignments)
     # A bar on a terminal; in a log (CI, `make demo > log`) one plain line per submission instead of a
     # bar redrawn with carriage returns.
     interactive = progress and sys.stderr.isatty()
@@ -326,12 +329,15 @@ def autograde_assignments(
             print(f"[{len(done)}/{len(jobs)}] {assignment}/{result.student}: "
                   f"{'graded' if result.ok else 'NOT GRADED'} in {result.seconds:.1f} s", flush=True)
 
-    batch = GradingBatch(templates, jobs, bundles, problems, extra_arguments, wall_clock)
     try:
         if workers <= 1 and scheduler is None:
+            start_fork_server()  # its imports overlap the templates' builds
+            templates = build_templates(course_root, batch.assignments)
+            references = {assignment: shared_references(assignment) for assignment in templates}
             for assignment, student in jobs:
                 record(assignment, grade_in_scratch(templates[assignment], student, bundles[assignment, student],
-                                                    extra_arguments, wall_clock, problems[assignment, student]))
+                                                    extra_arguments, wall_clock, problems[assignment, student],
+                                                    references[assignment]))
         else:
             _run_on_dask(batch, workers, scheduler, record)
     finally:
@@ -348,6 +354,14 @@ def expected_seconds(course_root: Path, assignment: str, student: str, files: di
     return sum(len(content) for name, content in files.items() if name.endswith(".ipynb")) / 1e6
 
 
+QUIET_DASK = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 def _run_on_dask(batch: GradingBatch, workers: int, scheduler: str | None,
                  record: Callable[[str, SubmissionResult], None]) -> None:
     """Grade batch on a local cluster of workers processes, or on the Dask scheduler at that address;
@@ -362,19 +376,31 @@ def _run_on_dask(batch: GradingBatch, workers: int, scheduler: str | None,
     if scheduler is None:
         # Processes, one thread each: every worker runs one notebook's kernel at a time. Non-daemonic,
         # so a worker may fork its graders (see nbgrader_runner); the nanny still ends them on close.
-        with dask.config.set({"distributed.worker.daemon": False}):
+        # Dask's diagnostics (a stack sampler every 10 ms, an event-loop tick every 20 ms, resource
+        # monitors) feed a dashboard this cluster does not have: they took ~10% of a core from grading.
+        with dask.config.set({"distributed.worker.daemon": False, **QUIET_DASK}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, host="127.0.0.1")
         client = Client(cluster)
     else:
         cluster, client = None, Client(scheduler)
     try:
+        references = {}
+        if scheduler is None:
+            # Workers on this machine: their fork servers start, and one of them computes each assignment's
+            # references once for all, while this process builds the templates. (A --scheduler cluster may
+            # be elsewhere: references must be computed where the kernels run, so each worker makes its own.)
+            client.run(start_fork_server)
+            references = {assignment: client.submit(shared_references, assignment, key=f"references-{assignment}",
+                                                    pure=False, priority=len(batch.jobs) + 1)
+                          for assignment in batch.assignments}
         shared = {assignment: client.scatter(template, broadcast=True)
-                  for assignment, template in batch.templates.items()}
+                  for assignment, template in build_templates(batch.course_root, batch.assignments).items()}
         # Dask runs ready tasks of equal priority in submission order; the priorities make that explicit.
         futures = {
             client.submit(grade_in_scratch, shared[assignment], student, batch.bundles[assignment, student],
                           batch.extra_arguments, batch.wall_clock, batch.problems[assignment, student],
+                          references.get(assignment),
                           key=f"grade-{assignment}-{student}-{fingerprint(batch.bundles[assignment, student])[:12]}",
                           retries=1, pure=False, priority=len(batch.jobs) - position): assignment
             for position, (assignment, student) in enumerate(batch.jobs)
