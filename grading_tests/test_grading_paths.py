@@ -103,15 +103,15 @@ def scores_by_path(request, repo_root):
                                              for cell, points in cells.items()} for student in bugs}
             expected[spec.name]["release"] = dict.fromkeys(cells, 0.0)
         found, logs, seconds = {}, {}, {}
-
-        def grade_one(path: str, name: str) -> str:
-            started = time.perf_counter()
-            output = grade(root, path, [name], client.scheduler.address)
-            seconds[name] = time.perf_counter() - started
-            return output
-
         (scratch / "cluster").mkdir()
         with dask_cluster(scratch / "cluster") as (client, _):
+
+            def grade_one(path: str, name: str) -> str:
+                started = time.perf_counter()
+                output = grade(root, path, [name], client.scheduler.address)
+                seconds[name] = time.perf_counter() - started
+                return output
+
             for path in PATHS:
                 if path in ("cs231n-course autograde", "cs231n-course autograde --scheduler"):
                     # One command for every assignment, as an instructor grading a whole course would.
