@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,12 @@ from .markers import HIDDEN_TESTS_BLOCK, SOLUTION_MARKER_LINE
 from .nbgrader_runner import run_nbgrader
 from .requirements import requirements_text
 from .student_package import CHECK_DATA, build_student_package, check_data
+
+# CPython 3.11 shares the AST constructor's depth counter between threads (python/cpython#106905): two
+# ast.parse calls at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen once in
+# CI, two grading templates built side by side). Releases run two at a time in threads (the demo, autograde's
+# templates), so the steps that parse Python run one release at a time; nbgrader's own runs still overlap.
+_PARSING = threading.Lock()
 
 
 def clean_solution_source(source: str) -> str:
@@ -48,12 +55,13 @@ def release(course_root: Path, assignment: str, environment: dict[str, str] | No
         if directory.exists():
             shutil.rmtree(directory)
     run_nbgrader(course_root, "generate_assignment", assignment, "--force", "--log-level=WARN", environment=environment)
-    build_student_package(assignment, release_dir)
-    link_package_into_source(course_root, assignment)
     timeout = float(course_config(course_root).Execute.timeout)
-    data = json.dumps(check_data(assignment, release_dir, timeout), indent=1, sort_keys=True) + "\n"
-    (release_dir / STUDENT_PACKAGE / CHECK_DATA).write_text(data)
-    (release_dir / "requirements.txt").write_text(requirements_text(assignment, release_dir))
+    with _PARSING:
+        build_student_package(assignment, release_dir)
+        link_package_into_source(course_root, assignment)
+        data = json.dumps(check_data(assignment, release_dir, timeout), indent=1, sort_keys=True) + "\n"
+        (release_dir / STUDENT_PACKAGE / CHECK_DATA).write_text(data)
+        (release_dir / "requirements.txt").write_text(requirements_text(assignment, release_dir))
     written = [release_dir / f"{notebook_name}.ipynb" for notebook_name in spec.notebooks]
     if not with_solutions:
         return written
@@ -67,5 +75,6 @@ def release(course_root: Path, assignment: str, environment: dict[str, str] | No
             cell.source = clean_solution_source(cell.source)
         nbformat.write(notebook, path)
         written.append(path)
-    (solution_dir / "requirements.txt").write_text(requirements_text(assignment, solution_dir))
+    with _PARSING:
+        (solution_dir / "requirements.txt").write_text(requirements_text(assignment, solution_dir))
     return written
