@@ -307,16 +307,14 @@ def test_an_explanation_inside_the_answers_solution_region_is_not_released(repo_
         f"inline_question_1: released as {[ANSWER_HEADING, 'YOUR ANSWER HERE']}"]
 
 
-def test_releases_side_by_side_never_parse_python_at_the_same_time(tmp_path, monkeypatch):
+def test_releases_side_by_side_never_parse_python_at_the_same_time(tmp_path, monkeypatch, repo_root):
     """Two releases in threads (the demo's, autograde's templates) take turns wherever they parse Python:
     CPython 3.11's ast.parse is not thread-safe (python/cpython#106905; it failed a CI run once). Each parse
     here is slowed down so that two would overlap if nothing kept them apart."""
     import ast
     import threading
     import time
-    from pathlib import Path
 
-    from cs231n_lib.grading import requirements, student_package
     from cs231n_lib.grading.demo import make_demo_course
     from cs231n_lib.grading.parallel import build_templates
 
@@ -333,10 +331,8 @@ def test_releases_side_by_side_never_parse_python_at_the_same_time(tmp_path, mon
             with lock:
                 running[0] -= 1
 
-    # The modules release() parses with; both hold `ast` itself, so patch the attribute they call.
-    for module in (student_package, requirements):
-        monkeypatch.setattr(module.ast, "parse", slow_parse)
-    make_demo_course(Path(__file__).resolve().parents[1], tmp_path / "course")
+    monkeypatch.setattr(ast, "parse", slow_parse)  # the function every module that parses calls
+    make_demo_course(repo_root, tmp_path / "course")
     templates = build_templates(tmp_path / "course", ["knn", "network_visualization"])
     print(f"{len(templates)} templates built side by side; at most {most[0]} parse at a time")
     assert sorted(templates) == ["knn", "network_visualization"]
