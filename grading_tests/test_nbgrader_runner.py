@@ -1,13 +1,20 @@
 """How a grading run ended, as the runner and the verdict report it."""
 
 import os
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from cs231n_lib.grading.nbgrader_runner import can_fork_graders, run_in_forked_child, run_nbgrader
+from cs231n_lib.grading.nbgrader_runner import (
+    can_fork_graders,
+    gradebook_schema_head,
+    nbgrader_environment,
+    run_in_forked_child,
+    run_nbgrader,
+)
 from cs231n_lib.grading.run import verdict
 
 ERROR_PROCESSING = "[AutogradeApp | ERROR] There was an error processing assignment: knn\n"
@@ -59,3 +66,25 @@ def test_a_forked_run_reports_nbgraders_exit_code(tmp_path: Path, arguments, ret
     completed = run_nbgrader(tmp_path, *arguments, check=False, fork=True)
     print(completed.returncode, completed.stdout[-200:])
     assert completed.returncode == returncode
+
+
+def test_the_schema_head_read_here_is_the_one_alembic_reports():
+    from nbgrader.api import get_alembic_version  # nbgrader's own: an `alembic heads` process
+
+    head = gradebook_schema_head()
+    print("read here:", head)
+    assert head == get_alembic_version()
+
+
+@pytest.mark.skipif(not can_fork_graders(), reason="no fork server on this platform")
+def test_a_forked_run_creates_a_gradebook_without_an_alembic_process(tmp_path: Path):
+    """nbgrader stamps a new gradebook with its schema's revision; a forked run reads it in-process, so
+    it needs no `alembic` command on PATH (without one, nbgrader's own way fails)."""
+    environment = {**nbgrader_environment(), "PATH": "/usr/bin:/bin"}
+    completed = run_nbgrader(tmp_path, "db", "student", "add", "ada", check=False, fork=True, environment=environment)
+    print(completed.returncode, completed.stdout[-500:])
+    assert completed.returncode == 0
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        students = db.execute("SELECT id FROM student").fetchall()
+    assert stamped == [(gradebook_schema_head(),)] and students == [("ada",)]

@@ -78,9 +78,26 @@ def _nbgrader_child(course_root: str, arguments: list[str], environment: dict[st
     # A crash (a signal, a fatal error) leaves a Python traceback in the log instead of nothing.
     faulthandler.enable()
     sys.argv = ["nbgrader", *arguments]
+    import nbgrader.api
     from nbgrader.apps.nbgraderapp import main
 
+    nbgrader.api.get_alembic_version = gradebook_schema_head
     main()
+
+
+def gradebook_schema_head() -> str:
+    """The revision nbgrader stamps on a new gradebook (the head of its migrations), read in this process.
+
+    nbgrader's own get_alembic_version asks a new `alembic heads` process, which imports nbgrader whole:
+    1.5-3 s of CPU for every new gradebook (each release into a new course, each grading template).
+    """
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def can_fork_graders() -> bool:
