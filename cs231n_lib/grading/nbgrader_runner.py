@@ -19,7 +19,7 @@ class NbgraderError(RuntimeError):
 
 def nbgrader_environment() -> dict[str, str]:
     environment = dict(os.environ)
-    # nbgrader creates the gradebook with the `alembic` command, found on PATH.
+    # Plain (unforked) nbgrader stamps a new gradebook using the `alembic` command, found on PATH.
     environment["PATH"] = os.path.dirname(sys.executable) + os.pathsep + environment.get("PATH", "")
     environment.setdefault("MPLBACKEND", "agg")
     return environment
