@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cs231n_lib.grading.gradebook import gradebook_schema_head
 from cs231n_lib.grading.nbgrader_runner import (
     can_fork_graders,
-    gradebook_schema_head,
     nbgrader_environment,
     run_in_forked_child,
     run_nbgrader,

@@ -31,12 +31,13 @@ from typing import Any
 import nbformat
 from nbconvert.exporters import HTMLExporter, NotebookExporter
 from nbformat import NotebookNode
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from traitlets import Integer, Unicode
 
 from . import safe_files
 from .course import REPO_ROOT, STUDENT_PACKAGE
+from .gradebook import Gradebook
 
 # The prefix of every note in nbgrader's log; run.verdict collects these lines.
 NOTE_PREFIX = "Grading note: "

@@ -16,11 +16,13 @@ import hashlib
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import is_solution
 from sqlalchemy import text
 from traitlets import Bool
+
+from .gradebook import Gradebook
 
 ANSWERS_TABLE = "cs231n_graded_answer"
 

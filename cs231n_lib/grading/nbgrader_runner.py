@@ -78,26 +78,11 @@ def _nbgrader_child(course_root: str, arguments: list[str], environment: dict[st
     # A crash (a signal, a fatal error) leaves a Python traceback in the log instead of nothing.
     faulthandler.enable()
     sys.argv = ["nbgrader", *arguments]
-    import nbgrader.api
     from nbgrader.apps.nbgraderapp import main
 
-    nbgrader.api.get_alembic_version = gradebook_schema_head
+    from . import gradebook  # noqa: F401  (its import stamps new gradebooks without an `alembic` process)
+
     main()
-
-
-def gradebook_schema_head() -> str:
-    """The revision nbgrader stamps on a new gradebook (the head of its migrations), read in this process.
-
-    nbgrader's own get_alembic_version asks a new `alembic heads` process, which imports nbgrader whole:
-    3-4 s for every new gradebook here (each release into a new course, each grading template).
-    """
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from nbgrader.dbutil import ALEMBIC_DIR
-
-    config = Config()
-    config.set_main_option("script_location", ALEMBIC_DIR)
-    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def can_fork_graders() -> bool:

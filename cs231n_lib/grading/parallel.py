@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from . import safe_files
 from .course import STUDENT_PACKAGE, get_assignment
-from .gradebook import course_config, course_id
+from .gradebook import Gradebook, course_config, course_id
 from .judge import share_references, shared_references
 from .manual_grades import KeepManualGrades
 from .nbgrader_runner import nbgrader_environment, run_nbgrader, start_fork_server

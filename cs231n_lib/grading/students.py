@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import re
 
-from nbgrader.api import Gradebook, MissingEntry, Student
+from nbgrader.api import MissingEntry, Student
 from sqlalchemy.exc import IntegrityError
+
+from .gradebook import Gradebook
 
 
 def ensure_student(db_url: str, course: str, student: str) -> None:
