@@ -2,6 +2,8 @@
 
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -69,11 +71,25 @@ def test_a_forked_run_reports_nbgraders_exit_code(tmp_path: Path, arguments, ret
 
 
 def test_the_schema_head_read_here_is_the_one_alembic_reports():
-    from nbgrader.api import get_alembic_version  # nbgrader's own: an `alembic heads` process
-
+    # nbgrader's own answer, from a process this package has not touched: an `alembic heads` process.
+    completed = subprocess.run([sys.executable, "-c", "from nbgrader.api import get_alembic_version as v; print(v())"],
+                               env=nbgrader_environment(), capture_output=True, text=True, check=True)
     head = gradebook_schema_head()
-    print("read here:", head)
-    assert head == get_alembic_version()
+    print("read here:", head, "nbgrader's:", completed.stdout.strip())
+    assert head == completed.stdout.strip()
+
+
+def test_a_gradebook_opened_here_is_created_without_an_alembic_process(tmp_path: Path, monkeypatch):
+    """A process that opens a new gradebook through this package stamps it with the same revision, and
+    needs no `alembic` command on PATH to do it (nbgrader's own way would fail without one)."""
+    from cs231n_lib.grading.students import ensure_student
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    ensure_student(f"sqlite:///{tmp_path / 'gradebook.db'}", "cs231n", "ada")
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        students = db.execute("SELECT id FROM student").fetchall()
+    assert stamped == [(gradebook_schema_head(),)] and students == [("ada",)]
 
 
 @pytest.mark.skipif(not can_fork_graders(), reason="no fork server on this platform")
