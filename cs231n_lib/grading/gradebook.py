@@ -27,9 +27,10 @@ def gradebook_schema_head() -> str:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-# Every process that opens a gradebook through this module (the CLI, graders, Dask workers, forked
-# nbgrader runs) stamps new ones with the revision read in-process. Plain `nbgrader` commands, the
-# baseline the grading paths are compared with, keep nbgrader's own `alembic heads` process.
+# Every process that imports this module stamps new gradebooks with the revision read in-process: the
+# CLI, graders, Dask workers, forked nbgrader runs, and plain `nbgrader` commands once they load the
+# course's plug-ins (autograde, feedback). The others (plain generate_assignment) ask nbgrader's
+# `alembic heads` process. Both give the same revision (test_nbgrader_runner).
 nbgrader.api.get_alembic_version = gradebook_schema_head
 
 
