@@ -9,11 +9,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # nbgrader creates gradebooks with `alembic`, which it finds on PATH.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("MPLBACKEND", "agg")
-# OpenBLAS's idle threads spin for a long while (2**28 cycles) before they sleep. Two pytest workers, their
-# graders and the tests that run the reference on 2 and 4 BLAS threads share two cores, so spinning threads
-# take the cores the others wait for: those 16 tests took 59 s (112 CPU-s) instead of 38 s (72). 2**4 cycles:
-# an idle thread sleeps at once. OpenBLAS reads this when numpy first loads it, after this file; it changes
-# neither thread counts nor summation order, and kernels never see it (their environment is an allow-list).
+# One BLAS thread in the test processes, as in the grading kernels. Two pytest workers and their graders
+# keep both cores busy, so a second BLAS thread only waits for a core at every small product: the in-process
+# tests of gan, rnn_captioning, svm_softmax, two_layer_net and knn took 195 s (146 CPU-s) beside two busy
+# processes on 2 cores, and 106 s (62 CPU-s) on one thread; training a GAN alone, 64 s and 7 s. Tests that
+# run on more threads say so (threadpool_limits raises the count; the threads are then started).
+# OpenBLAS's idle threads spin for a long while (2**28 cycles) before they sleep; spinning threads take the
+# cores the others wait for: the 16 tests on 2 and 4 threads took 59 s (112 CPU-s) instead of 38 s (72).
+# 2**4 cycles: an idle thread sleeps at once. OpenBLAS reads both when numpy first loads it, after this file;
+# neither changes a summation order at a given thread count, and kernels never see them (their environment
+# is an allow-list).
+for blas_threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(blas_threads, "1")
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
