@@ -30,7 +30,8 @@ demo: $(STAMP)
 	$(RUN) $(PY) -m cs231n_lib.grading.cli demo
 
 # Two pytest workers, each taking whole modules (a module's graded course is built once), longest
-# first (grading_tests/conftest.py): the long grading fixtures overlap the in-process tests.
+# first (grading_tests/conftest.py): the long grading fixtures overlap the in-process tests. Every test
+# process computes on one BLAS thread, as the grading kernels do (conftest.py): both cores are busy anyway.
 test: $(STAMP)
 	$(RUN) $(PY) -m ruff check .
 	$(RUN) $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=10
