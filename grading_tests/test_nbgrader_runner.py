@@ -70,6 +70,13 @@ def test_a_forked_run_reports_nbgraders_exit_code(tmp_path: Path, arguments, ret
     assert completed.returncode == returncode
 
 
+def stamp_and_students(gradebook: Path) -> tuple[list, list]:
+    """A sqlite gradebook's schema revision rows and student rows."""
+    with sqlite3.connect(gradebook) as db:
+        return (db.execute("SELECT version_num FROM alembic_version").fetchall(),
+                db.execute("SELECT id FROM student").fetchall())
+
+
 def test_the_schema_head_read_here_is_the_one_alembic_reports():
     # nbgrader's own answer, from a process this package has not touched: an `alembic heads` process.
     completed = subprocess.run([sys.executable, "-c", "from nbgrader.api import get_alembic_version as v; print(v())"],
@@ -86,10 +93,7 @@ def test_a_gradebook_opened_here_is_created_without_an_alembic_process(tmp_path:
 
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     ensure_student(f"sqlite:///{tmp_path / 'gradebook.db'}", "cs231n", "ada")
-    with sqlite3.connect(tmp_path / "gradebook.db") as db:
-        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
-        students = db.execute("SELECT id FROM student").fetchall()
-    assert stamped == [(gradebook_schema_head(),)] and students == [("ada",)]
+    assert stamp_and_students(tmp_path / "gradebook.db") == ([(gradebook_schema_head(),)], [("ada",)])
 
 
 @pytest.mark.skipif(not can_fork_graders(), reason="no fork server on this platform")
@@ -100,7 +104,4 @@ def test_a_forked_run_creates_a_gradebook_without_an_alembic_process(tmp_path: P
     completed = run_nbgrader(tmp_path, "db", "student", "add", "ada", check=False, fork=True, environment=environment)
     print(completed.returncode, completed.stdout[-500:])
     assert completed.returncode == 0
-    with sqlite3.connect(tmp_path / "gradebook.db") as db:
-        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
-        students = db.execute("SELECT id FROM student").fetchall()
-    assert stamped == [(gradebook_schema_head(),)] and students == [("ada",)]
+    assert stamp_and_students(tmp_path / "gradebook.db") == ([(gradebook_schema_head(),)], [("ada",)])

@@ -16,7 +16,8 @@ def gradebook_schema_head() -> str:
     """The revision nbgrader stamps on a new gradebook (the head of its migrations), read in this process.
 
     nbgrader's own get_alembic_version asks a new `alembic heads` process, which imports nbgrader whole:
-    3-4 s for every new gradebook here (each release into a new course, each grading template).
+    3-4 s for every new gradebook (each release into a new course, each grading template, each course a
+    test builds).
     """
     from alembic.config import Config
     from alembic.script import ScriptDirectory
